@@ -34,7 +34,8 @@ class Gate(StrEnum):
     GRANT = "grant"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
+        """How a learner names this gate ("Key policy"). Not `title`: that is a str method."""
         return {
             Gate.KEY_POLICY: "Key policy",
             Gate.IAM_POLICY: "IAM policy",
