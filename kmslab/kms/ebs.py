@@ -1,0 +1,261 @@
+"""Simulated Amazon EBS encryption: volumes, snapshots, sharing, CopySnapshot, CreateVolume.
+
+Responsible for the KMS calls EC2 makes AS THE CALLER (kms:ViaService = ec2.REGION.amazonaws.com,
+encryption context {"aws:ebs:id": VOLUME_OR_SNAPSHOT_ID}, CreateGrant with
+kms:GrantIsForAWSResource = true), for snapshot sharing (createVolumePermission) and for the
+rule that snapshots under the AWS managed key `aws/ebs` cannot be shared.
+Volume data is really encrypted (envelope.py) under a data key protected by the KMS key.
+
+    r = world.ec2.create_volume(alice, data=b"...", kms_key_id=key.arn)     -> ServiceResult
+    world.ec2.create_snapshot(alice, r.response["VolumeId"])
+    world.ec2.modify_snapshot_attribute(alice, snap_id, add_accounts=["333333333333"])
+    world.ec2.copy_snapshot(carol, snap_id, kms_key_id=carols_key.arn)
+    world.ec2.create_volume(carol, snapshot_id=copy_id); world.ec2.read_volume(carol, vol_id)
+
+# AWS: (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html,
+# https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html)
+# SIMULATION: EC2 API permissions (ec2:CreateVolume, ec2:CopySnapshot, ...) are not checked;
+# only the KMS permissions the flow needs are, through the engine.
+# SIMULATION: EC2's exact sequence of KMS calls is not documented; ours uses DescribeKey,
+# CreateGrant, GenerateDataKeyWithoutPlaintext, ReEncrypt and Decrypt, the permissions the EBS
+# guide lists for users of a shared key (it also lists kms:GenerateDataKey).
+# SIMULATION: AWS grants EBS's own internal principal; our grants name the caller.
+# SIMULATION: AWS often reports KMS failures asynchronously (a snapshot or volume in the
+# `error` state); we fail the request with UnauthorizedOperation / KMS.<code>.
+Must not: decide access (the engine does).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kmslab.iam.arn import is_account_id
+from kmslab.kms.calls import CallRecord, Outcome, ServiceResult
+from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
+from kmslab.kms.errors import (
+    AccessDeniedException,
+    AWSError,
+    EC2KMSError,
+    InvalidParameter,
+    InvalidParameterValue,
+    InvalidSnapshotNotFound,
+    InvalidVolumeNotFound,
+    KMSError,
+    UnauthorizedOperation,
+)
+from kmslab.kms.keys import KeyManager
+
+if TYPE_CHECKING:
+    from kmslab.kms.world import World
+
+
+@dataclass(slots=True)
+class Volume:
+    volume_id: str
+    account: str
+    kms_key_arn: str
+    encrypted_data_key: bytes
+    body: bytes  # envelope; the data key inside it is `encrypted_data_key`
+    from_snapshot: str = ""
+
+
+@dataclass(slots=True)
+class Snapshot:
+    snapshot_id: str
+    account: str
+    kms_key_arn: str
+    encrypted_data_key: bytes
+    body: bytes
+    source: str  # volume id or source snapshot id
+    shared_with: set[str] = field(default_factory=set)
+
+
+class EBSService:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.volumes: dict[str, Volume] = {}
+        self.snapshots: dict[str, Snapshot] = {}
+
+    @property
+    def via(self) -> str:
+        return f"ec2.{self.world.region}.amazonaws.com"
+
+    # ------------------------------------------------ helpers
+    def _kms(self, calls: list[CallRecord], caller: str, op: str, params: Mapping[str, object]) -> dict[str, object]:
+        traced = self.world.kms.call_traced(caller, op, params, via_service=self.via)
+        calls.append(traced.record)
+        if traced.error is not None:
+            raise _relay(traced.error)
+        assert traced.response is not None
+        return traced.response
+
+    def _grant(self, calls: list[CallRecord], caller: str, key_arn: str, resource_id: str) -> None:
+        who = self.world.identity_of(caller)
+        grantee = who.role_arn or who.arn
+        self._kms(calls, caller, "CreateGrant", {
+            "KeyId": key_arn, "GranteePrincipal": grantee, "Operations": ["Decrypt"],
+            "Constraints": {"EncryptionContextSubset": {"aws:ebs:id": resource_id}},
+        })
+
+    def _key_for(self, caller: str, kms_key_id: str | None) -> str:
+        if kms_key_id:
+            return kms_key_id
+        # AWS: without a key, EBS uses the account's AWS managed key aws/ebs, created on first use
+        return self.world.managed_key(self.world.identity_of(caller).account, "alias/aws/ebs").arn
+
+    def _result(self, op: str, caller: str, resource: str, calls: list[CallRecord],
+                response: dict[str, object] | None, error: AWSError | None) -> ServiceResult:
+        outcome = Outcome.SUCCEEDED if error is None else (
+            Outcome.DENIED if isinstance(error, UnauthorizedOperation) else Outcome.FAILED
+        )
+        first = CallRecord(
+            service="ec2", operation=op, caller=caller, resource=resource, outcome=outcome,
+            error_code=error.code if error else "", error_message=error.message if error else "",
+        )
+        return ServiceResult("ec2", op, response, error, (first, *calls))
+
+    def _visible_snapshot(self, caller: str, snapshot_id: str) -> Snapshot:
+        snap = self.snapshots.get(snapshot_id) if isinstance(snapshot_id, str) else None
+        account = self.world.identity_of(caller).account
+        if snap is None or (snap.account != account and account not in snap.shared_with):
+            raise InvalidSnapshotNotFound(f"The snapshot '{snapshot_id}' does not exist.")
+        return snap
+
+    def _rewrap(self, calls: list[CallRecord], caller: str, src_key: str, edk: bytes, src_id: str,
+                dst_key_id: str, dst_id: str) -> tuple[str, bytes]:
+        """Move a data key from (src key, src id) to (dst key, dst id): DescribeKey and CreateGrant
+        on the source key, ReEncrypt, and CreateGrant on a different destination key."""
+        self._kms(calls, caller, "DescribeKey", {"KeyId": src_key})
+        self._grant(calls, caller, src_key, src_id)
+        resp = self._kms(calls, caller, "ReEncrypt", {
+            "CiphertextBlob": edk, "SourceEncryptionContext": {"aws:ebs:id": src_id},
+            "DestinationKeyId": dst_key_id, "DestinationEncryptionContext": {"aws:ebs:id": dst_id},
+        })
+        dst_arn = str(resp["KeyId"])
+        if dst_arn != src_key:
+            self._kms(calls, caller, "DescribeKey", {"KeyId": dst_arn})
+        blob = resp["CiphertextBlob"]
+        assert isinstance(blob, bytes)
+        return dst_arn, blob
+
+    # ------------------------------------------------ operations
+    def create_volume(self, caller: str, *, data: bytes = b"", kms_key_id: str | None = None,
+                      snapshot_id: str | None = None) -> ServiceResult:
+        """An encrypted volume: new (with `data`) or restored from a snapshot you own or that is
+        shared with your account. `kms_key_id` defaults to the snapshot's key in its own
+        account, else your aws/ebs."""
+        calls: list[CallRecord] = []
+        vol_id = "vol-" + self.world.new_hex(8)[:17]
+        try:
+            account = self.world.identity_of(caller).account
+            if snapshot_id is None:
+                key_id = self._key_for(caller, kms_key_id)
+                described = self._kms(calls, caller, "DescribeKey", {"KeyId": key_id})
+                key_arn = str(described["KeyMetadata"]["Arn"])  # type: ignore[index]
+                resp = self._kms(calls, caller, "GenerateDataKeyWithoutPlaintext", {
+                    "KeyId": key_arn, "KeySpec": "AES_256", "EncryptionContext": {"aws:ebs:id": vol_id}})
+                edk = resp["CiphertextBlob"]
+                assert isinstance(edk, bytes)
+                self._grant(calls, caller, key_arn, vol_id)
+                data_key = self._decrypt_key(calls, caller, edk, vol_id)
+                out = io.BytesIO()
+                encrypt_stream(data_key, io.BytesIO(data), out, key_id=key_arn, encrypted_data_key=edk)
+                volume = Volume(vol_id, account, key_arn, edk, out.getvalue())
+            else:
+                snap = self._visible_snapshot(caller, snapshot_id)
+                dst = kms_key_id or (snap.kms_key_arn if snap.account == account else self._key_for(caller, None))
+                key_arn, edk = self._rewrap(calls, caller, snap.kms_key_arn, snap.encrypted_data_key, snap.snapshot_id, dst, vol_id)
+                if key_arn != snap.kms_key_arn:
+                    self._grant(calls, caller, key_arn, vol_id)
+                self._decrypt_key(calls, caller, edk, vol_id)  # attaching: EC2 decrypts the data key
+                volume = Volume(vol_id, account, key_arn, edk, snap.body, snapshot_id)
+        except AWSError as exc:
+            return self._result("CreateVolume", caller, vol_id, calls, None, exc)
+        self.volumes[vol_id] = volume
+        return self._result("CreateVolume", caller, vol_id, calls, {"VolumeId": vol_id, "Encrypted": True, "KmsKeyId": volume.kms_key_arn}, None)
+
+    def _decrypt_key(self, calls: list[CallRecord], caller: str, edk: bytes, resource_id: str) -> bytes:
+        resp = self._kms(calls, caller, "Decrypt", {"CiphertextBlob": edk, "EncryptionContext": {"aws:ebs:id": resource_id}})
+        key = resp["Plaintext"]
+        assert isinstance(key, bytes)
+        return key
+
+    def read_volume(self, caller: str, volume_id: str) -> ServiceResult:
+        """Attach and read: Decrypt the volume's data key as the caller, decrypt the data."""
+        calls: list[CallRecord] = []
+        try:
+            vol = self.volumes.get(volume_id) if isinstance(volume_id, str) else None
+            if vol is None or vol.account != self.world.identity_of(caller).account:
+                raise InvalidVolumeNotFound(f"The volume '{volume_id}' does not exist.")
+            data_key = self._decrypt_key(calls, caller, vol.encrypted_data_key, volume_id)
+            src = io.BytesIO(vol.body)
+            header, aad = read_header(src)
+            out = io.BytesIO()
+            decrypt_stream(data_key, header, aad, src, out)
+        except AWSError as exc:
+            return self._result("AttachVolume", caller, volume_id, calls, None, exc)
+        return self._result("AttachVolume", caller, volume_id, calls, {"Data": out.getvalue()}, None)
+
+    def create_snapshot(self, caller: str, volume_id: str) -> ServiceResult:
+        calls: list[CallRecord] = []
+        snap_id = "snap-" + self.world.new_hex(9)[:17]
+        try:
+            vol = self.volumes.get(volume_id) if isinstance(volume_id, str) else None
+            if vol is None or vol.account != self.world.identity_of(caller).account:
+                raise InvalidVolumeNotFound(f"The volume '{volume_id}' does not exist.")
+            resp = self._kms(calls, caller, "ReEncrypt", {
+                "CiphertextBlob": vol.encrypted_data_key, "SourceEncryptionContext": {"aws:ebs:id": volume_id},
+                "DestinationKeyId": vol.kms_key_arn, "DestinationEncryptionContext": {"aws:ebs:id": snap_id}})
+            edk = resp["CiphertextBlob"]
+            assert isinstance(edk, bytes)
+        except AWSError as exc:
+            return self._result("CreateSnapshot", caller, volume_id, calls, None, exc)
+        self.snapshots[snap_id] = Snapshot(snap_id, vol.account, vol.kms_key_arn, edk, vol.body, volume_id)
+        return self._result("CreateSnapshot", caller, volume_id, calls, {"SnapshotId": snap_id, "Encrypted": True, "KmsKeyId": vol.kms_key_arn}, None)
+
+    def modify_snapshot_attribute(self, caller: str, snapshot_id: str, *, add_accounts: Sequence[str] = (),
+                                  remove_accounts: Sequence[str] = ()) -> ServiceResult:
+        """createVolumePermission: share with (or stop sharing with) other accounts."""
+        calls: list[CallRecord] = []
+        try:
+            snap = self.snapshots.get(snapshot_id) if isinstance(snapshot_id, str) else None
+            if snap is None or snap.account != self.world.identity_of(caller).account:
+                raise InvalidSnapshotNotFound(f"The snapshot '{snapshot_id}' does not exist.")
+            bad = [a for a in (*add_accounts, *remove_accounts) if not is_account_id(a)]
+            if bad:
+                raise InvalidParameterValue(f"Value ({bad[0]}) for parameter userId is invalid. Expected a 12-digit AWS account id.")
+            key = self.world.keys.get(snap.kms_key_arn)
+            if add_accounts and key is not None and key.manager is KeyManager.AWS:
+                # AWS: "You can't share snapshots that are encrypted with the default AWS managed key."
+                # (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html)
+                # SIMULATION: error code and wording are ours; AWS refuses the share.
+                raise InvalidParameter("Snapshots encrypted with the AWS managed key (aws/ebs) can't be shared; copy the snapshot under a customer managed key first.")
+            snap.shared_with |= set(add_accounts)
+            snap.shared_with -= set(remove_accounts)
+        except AWSError as exc:
+            return self._result("ModifySnapshotAttribute", caller, snapshot_id, calls, None, exc)
+        return self._result("ModifySnapshotAttribute", caller, snapshot_id, calls, {"Return": True}, None)
+
+    def copy_snapshot(self, caller: str, source_snapshot_id: str, *, kms_key_id: str | None = None) -> ServiceResult:
+        """Copy a snapshot (yours or shared with you) into your account, re-encrypting its data key
+        under `kms_key_id` (default: your aws/ebs)."""
+        calls: list[CallRecord] = []
+        snap_id = "snap-" + self.world.new_hex(9)[:17]
+        try:
+            src = self._visible_snapshot(caller, source_snapshot_id)
+            account = self.world.identity_of(caller).account
+            key_arn, edk = self._rewrap(calls, caller, src.kms_key_arn, src.encrypted_data_key, src.snapshot_id,
+                                        self._key_for(caller, kms_key_id), snap_id)
+        except AWSError as exc:
+            return self._result("CopySnapshot", caller, source_snapshot_id, calls, None, exc)
+        self.snapshots[snap_id] = Snapshot(snap_id, account, key_arn, edk, src.body, source_snapshot_id)
+        return self._result("CopySnapshot", caller, source_snapshot_id, calls, {"SnapshotId": snap_id, "KmsKeyId": key_arn}, None)
+
+
+def _relay(error: KMSError) -> AWSError:
+    if isinstance(error, AccessDeniedException):
+        return UnauthorizedOperation(error.message, error)
+    return EC2KMSError(error)

@@ -1,0 +1,307 @@
+"""The simulated KMS API: `world.kms.call(caller_arn, "Decrypt", {...})`.
+
+Responsible for the machinery every operation shares: checking parameters, resolving a KeyId
+(key ARN or alias ARN in any account; bare key id or "alias/name" in the CALLER's account),
+refusing management operations across accounts, asking the engine (through
+`World.authorize_kms`) with the right action name and request context, checking the key state
+after authorization, recording the call (calls.CallRecord) and its CloudTrail events.
+The operations themselves live in service_ops.py (keys and crypto) and service_grants.py.
+
+    kms.call(caller, operation, params, *, via_service="", source_arn="", source_account="")
+        -> AWS-shaped dict; raises the AWS-named KMSError
+    kms.call_traced(...) -> Traced(record, response, error); never raises a KMSError
+
+`via_service` is the kms:ViaService value when an AWS service calls for the caller
+(`s3.us-east-1.amazonaws.com`); `source_arn` / `source_account` are aws:SourceArn /
+aws:SourceAccount when a service principal (`cloudtrail.amazonaws.com`) calls as itself.
+Must not: decide access itself (only the engine does).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+from kmslab.iam.arn import is_alias_arn, is_key_arn, key_arn, parse_arn
+from kmslab.iam.decision import Decision
+from kmslab.kms.calls import CallRecord, Outcome
+from kmslab.kms.errors import (
+    AccessDeniedException,
+    InvalidGrantTokenException,
+    KMSError,
+    NotFoundException,
+    UnsupportedOperationException,
+    ValidationException,
+)
+from kmslab.kms.keys import KmsKey, state_error
+from kmslab.kms.trail import Identity, kms_events
+
+if TYPE_CHECKING:
+    from kmslab.kms.world import World
+
+# AWS: "Cross-account use: Yes" on each operation's API reference page, e.g.
+# (https://docs.aws.amazon.com/kms/latest/APIReference/API_RevokeGrant.html); the others say No.
+CROSS_ACCOUNT_OPERATIONS = frozenset(
+    {
+        "Encrypt",
+        "Decrypt",
+        "ReEncrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "DescribeKey",
+        "CreateGrant",
+        "ListGrants",
+        "RetireGrant",
+        "RevokeGrant",
+    }
+)
+READ_ONLY = frozenset({"DescribeKey", "GetKeyPolicy", "ListGrants", "ListAliases"})
+_SECRET_PARAMS = frozenset({"Plaintext", "CiphertextBlob"})
+
+
+class Traced(NamedTuple):
+    record: CallRecord
+    response: dict[str, object] | None
+    error: KMSError | None
+
+
+@dataclass(slots=True)
+class Req:
+    """One KMS request in flight."""
+
+    caller: str
+    who: Identity
+    operation: str
+    params: Mapping[str, object]
+    via_service: str = ""
+    source_arn: str = ""
+    source_account: str = ""
+    decisions: list[Decision] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # key ARNs touched, for CloudTrail resources
+    encryption_context: dict[str, str] = field(default_factory=dict)
+
+    # ------------------------------------------------ parameters
+    def str_param(self, name: str, *, required: bool = False, max_len: int = 2048) -> str | None:
+        value = self.params.get(name)
+        if value is None:
+            if required:
+                raise ValidationException(f"1 validation error detected: Value null at '{_camel(name)}' failed to satisfy constraint: Member must not be null")
+            return None
+        if not isinstance(value, str) or not value or len(value) > max_len:
+            raise ValidationException(f"1 validation error detected: Value at '{_camel(name)}' failed to satisfy constraint: Member must be a string of length 1 to {max_len}")
+        return value
+
+    def bytes_param(self, name: str, *, max_len: int) -> bytes:
+        value = self.params.get(name)
+        if not isinstance(value, (bytes, bytearray)) or not 1 <= len(value) <= max_len:
+            raise ValidationException(
+                f"1 validation error detected: Value at '{_camel(name)}' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {max_len} and greater than or equal to 1"
+            )
+        return bytes(value)
+
+    def context_param(self, name: str = "EncryptionContext") -> dict[str, str]:
+        value = self.params.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise ValidationException(f"1 validation error detected: Value at '{_camel(name)}' must be a map of strings to strings")
+        return dict(value)
+
+    @property
+    def caller_account(self) -> str:
+        return self.who.account
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+_ALIAS_RE = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
+
+
+class KMSService:
+    def __init__(self, world: World) -> None:
+        from kmslab.kms import service_grants, service_ops
+
+        self.world = world
+        self._ops: dict[str, Callable[[KMSService, Req], dict[str, object]]] = {
+            **service_ops.OPERATIONS,
+            **service_grants.OPERATIONS,
+        }
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        return tuple(sorted(self._ops))
+
+    # ------------------------------------------------ entry points
+    def call(
+        self, caller: str, operation: str, params: Mapping[str, object] | None = None, *,
+        via_service: str = "", source_arn: str = "", source_account: str = "",
+    ) -> dict[str, object]:
+        """Run one KMS operation as `caller`; returns the AWS-shaped response or raises."""
+        traced = self.call_traced(caller, operation, params, via_service=via_service, source_arn=source_arn, source_account=source_account)
+        if traced.error is not None:
+            raise traced.error
+        assert traced.response is not None
+        return traced.response
+
+    def call_traced(
+        self, caller: str, operation: str, params: Mapping[str, object] | None = None, *,
+        via_service: str = "", source_arn: str = "", source_account: str = "",
+    ) -> Traced:
+        """Like `call`, but returns the call record (decisions, outcome, CloudTrail events)
+        alongside the response or the error. Also logs the events in the world's trail."""
+        who = self.world.identity_of(caller)
+        req = Req(caller, who, operation, params if isinstance(params, Mapping) else {}, via_service, source_arn, source_account)
+        response: dict[str, object] | None = None
+        error: KMSError | None = None
+        try:
+            if params is not None and not isinstance(params, Mapping):
+                raise ValidationException("request parameters must be a JSON object")
+            handler = self._ops.get(operation)
+            if handler is None:
+                raise UnsupportedOperationException(f"operation `{operation}` is not supported by KMS Lab")
+            self._check_grant_tokens(req)
+            response = handler(self, req)
+        except KMSError as exc:
+            error = exc
+        return Traced(self._record(req, error), response, error)
+
+    # ------------------------------------------------ shared steps
+    def resolve(self, req: Req, key_id: str) -> KmsKey:
+        """The key `key_id` names, as AWS resolves it for this caller and operation."""
+        w = self.world
+        key: KmsKey | None
+        if is_key_arn(key_id):
+            key = w.keys.get(key_id)
+            if key is None:
+                raise NotFoundException(f"Key '{key_id}' does not exist")
+        elif is_alias_arn(key_id):
+            arn = parse_arn(key_id)
+            assert arn is not None
+            alias = w.aliases.get((arn.account, arn.resource))
+            if alias is None or arn.region != w.region:
+                raise NotFoundException(f"Alias {key_id} is not found.")
+            key = w.key_by_id(arn.account, alias.target_key_id)
+        elif key_id.startswith("alias/"):
+            # AWS: an alias name is resolved in the caller's account
+            # (https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html)
+            alias = w.aliases.get((req.caller_account, key_id))
+            if alias is None:
+                raise NotFoundException(f"Alias arn:{w.partition}:kms:{w.region}:{req.caller_account}:{key_id} is not found.")
+            key = w.key_by_id(req.caller_account, alias.target_key_id)
+        elif ":" not in key_id and "/" not in key_id:
+            # AWS: a bare key id is resolved in the caller's account
+            # (https://docs.aws.amazon.com/kms/latest/developerguide/find-cmk-id-arn.html)
+            key = w.key_by_id(req.caller_account, key_id)
+            if key is None:
+                raise NotFoundException(f"Key '{key_arn(w.region, req.caller_account or '-', key_id, w.partition)}' does not exist")
+        else:
+            raise NotFoundException(f"Invalid keyId '{key_id}'")
+        if key is None:
+            raise NotFoundException(f"Key '{key_id}' does not exist")
+        if key.arn not in req.keys:
+            req.keys.append(key.arn)
+        if key.account != req.caller_account and req.operation not in CROSS_ACCOUNT_OPERATIONS:
+            # AWS: "Cross-account use: No" for management operations.
+            # SIMULATION: the exact error AWS returns for a management operation on another
+            # account's key ARN is not documented; we return NotFoundException.
+            raise NotFoundException(
+                f"Key '{key.arn}' does not exist in account {req.caller_account or '(none)'}: "
+                f"{req.operation} cannot be used on a key in another account"
+            )
+        return key
+
+    def key_param(self, req: Req, name: str = "KeyId") -> KmsKey:
+        value = req.str_param(name, required=True)
+        assert value is not None
+        return self.resolve(req, value)
+
+    def authorize(
+        self, req: Req, action: str, key: KmsKey, *, context: Mapping[str, str | tuple[str, ...]] | None = None,
+        encryption_context: Mapping[str, str] | None = None,
+    ) -> Decision:
+        """Ask the engine; raise AccessDeniedException (carrying the decision) when denied."""
+        ctx: dict[str, str | tuple[str, ...]] = dict(context or {})
+        if req.via_service:
+            ctx["kms:ViaService"] = req.via_service
+        if req.source_arn:
+            ctx["aws:SourceArn"] = req.source_arn
+        if req.source_account:
+            ctx["aws:SourceAccount"] = req.source_account
+        decision = self.world.authorize_kms(req.caller, action, key, context=ctx, encryption_context=encryption_context)
+        req.decisions.append(decision)
+        if not decision.allowed:
+            msg = decision.message or f"User: {req.caller} is not authorized to perform: {action} on resource: {key.arn}"
+            raise AccessDeniedException(msg, decision)
+        return decision
+
+    @staticmethod
+    def check_state(key: KmsKey, operation: str) -> None:
+        # SIMULATION: we authorize before checking the key state, so a caller without
+        # permission learns nothing about the key's state (AccessDenied comes first).
+        err = state_error(key, operation)
+        if err is not None:
+            raise err
+
+    def _check_grant_tokens(self, req: Req) -> None:
+        tokens = req.params.get("GrantTokens")
+        if tokens is None:
+            return
+        if not isinstance(tokens, (list, tuple)) or len(tokens) > 10:
+            raise ValidationException("GrantTokens must be a list of at most 10 grant tokens")
+        known = {g.grant_token for g in self.world.grants.values()}
+        for t in tokens:
+            # SIMULATION: grants are consistent immediately, so a token only has to be valid.
+            if not isinstance(t, str) or t not in known:
+                raise InvalidGrantTokenException("The grant token is not valid.")
+
+    def _record(self, req: Req, error: KMSError | None) -> CallRecord:
+        w = self.world
+        request_parameters: dict[str, object] = {
+            _camel(k): v for k, v in req.params.items() if k not in _SECRET_PARAMS and not isinstance(v, (bytes, bytearray))
+        }
+        if req.operation in {"Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext"}:
+            request_parameters.setdefault("encryptionAlgorithm", "SYMMETRIC_DEFAULT")
+        if req.encryption_context:
+            request_parameters["encryptionContext"] = dict(req.encryption_context)
+        if req.keys and "keyId" not in request_parameters and req.operation in {"Decrypt", "ReEncrypt"}:
+            request_parameters["keyId"] = req.keys[0]
+        events = kms_events(
+            who=req.who,
+            event_name=req.operation,
+            region=w.region,
+            request_parameters=request_parameters,
+            key_arns=tuple(req.keys),
+            event_time=w.now(),
+            event_id=w.new_uuid(),
+            invoked_by=req.via_service.split(".", 1)[0] + ".amazonaws.com" if req.via_service else "",
+            error_code=error.code if error else "",
+            error_message=error.message if error else "",
+            read_only=req.operation in READ_ONLY,
+        )
+        w.log(events)
+        if error is None:
+            outcome = Outcome.SUCCEEDED
+        else:
+            outcome = Outcome.DENIED if isinstance(error, AccessDeniedException) else Outcome.FAILED
+        return CallRecord(
+            service="kms",
+            operation=req.operation,
+            caller=req.caller,
+            resource=req.keys[-1] if req.keys else str(req.params.get("KeyId", "")),
+            via_service=req.via_service,
+            encryption_context=tuple(sorted(req.encryption_context.items())),
+            decisions=tuple(req.decisions),
+            outcome=outcome,
+            error_code=error.code if error else "",
+            error_message=error.message if error else "",
+            trail=events,
+        )
+
+
+def valid_alias_name(name: str) -> bool:
+    return bool(_ALIAS_RE.match(name))
