@@ -1,0 +1,83 @@
+# KMS Lab: two commands do everything.  `make run` serves the app, `make test` runs every test.
+# Idempotent: the virtualenv and installs are stamped, so the second run is fast.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help venv install install-test load-content run test test-fast bench lint serve-prod chromium clean-artifacts
+
+help:
+	@echo "make run        set up (.venv, requirements, migrate, content) and serve http://$(HOST):$(PORT)"
+	@echo "make test       the whole test suite, browser tests included (needs Chromium)"
+	@echo "make bench      benchmarks with timings (pytest-benchmark)"
+	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms)"
+	@echo "make serve-prod collectstatic + gunicorn, as a deployment would run it"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+venv: $(PY)
+
+$(VENV)/.stamp-install: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.stamp-install-test: requirements.txt requirements-test.txt | $(PY)
+	$(PIP) install --quiet -r requirements-test.txt
+	@touch $@ $(VENV)/.stamp-install
+
+install: $(VENV)/.stamp-install
+
+install-test: $(VENV)/.stamp-install-test
+
+# Load shipped content (scenarios, quiz questions). Each loader is idempotent.
+# TODO(lead): the guards go once `loadscenarios` and `loadquestions` exist in every checkout.
+load-content: install
+	$(PY) manage.py migrate --noinput
+	@if $(PY) manage.py help --commands | grep -qx loadscenarios; then $(PY) manage.py loadscenarios; else echo "(loadscenarios not available yet)"; fi
+	@if $(PY) manage.py help --commands | grep -qx loadquestions; then $(PY) manage.py loadquestions; else echo "(loadquestions not available yet)"; fi
+
+run: load-content
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Chromium not found at $(CHROMIUM); installing Debian's chromium with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		test -x "$(CHROMIUM)" || { echo "apt-get installed chromium but $(CHROMIUM) is still missing; set CHROMIUM=/path/to/chromium"; exit 1; }; \
+	else \
+		echo "Browser tests need Chromium at $(CHROMIUM)."; \
+		echo "Install it with:  sudo apt-get install chromium   (Debian/Ubuntu)"; \
+		echo "or point to an existing binary:  make test CHROMIUM=/path/to/chromium"; \
+		exit 1; \
+	fi
+
+test: install-test chromium
+	$(PY) -m pytest -q
+
+# Everything except the browser tests (quick local loop; CI runs `make test`).
+test-fast: install-test
+	$(PY) -m pytest -q -m "not browser"
+
+bench: install-test
+	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,max,rounds --benchmark-sort=name -q
+
+lint: install-test
+	$(PY) -m mypy --strict kmslab/iam kmslab/kms
+
+serve-prod: install
+	@test -n "$$SECRET_KEY" || { echo "serve-prod needs SECRET_KEY (and ALLOWED_HOSTS); see README 'Deploying'"; exit 1; }
+	DEBUG=false $(PY) manage.py collectstatic --noinput
+	DEBUG=false $(PY) manage.py migrate --noinput
+	DEBUG=false $(VENV)/bin/gunicorn kmslab.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+clean-artifacts:
+	rm -rf test-artifacts staticfiles

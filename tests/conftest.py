@@ -1,0 +1,48 @@
+"""Fixtures shared by every test folder.
+
+- `csrf_client`: a Django test client that enforces CSRF (forms must carry the token).
+- `htmx_client`: same, and every request carries the `HX-Request: true` header.
+- `user` / `logged_in_client`: a plain learner account and a client logged in as it.
+Browser fixtures (`page`, `live_url`, `axe_audit`, `screenshot`) live in tests/browser/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import Client
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
+# thread with a running loop unless this is set. Tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class HtmxClient(Client):
+    def generic(self, method, path, data="", content_type="application/octet-stream", secure=False, *, headers=None, **extra):  # type: ignore[no-untyped-def,override]
+        merged = {"HX-Request": "true", **(headers or {})}
+        return super().generic(method, path, data, content_type, secure, headers=merged, **extra)
+
+
+@pytest.fixture
+def csrf_client() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def htmx_client() -> HtmxClient:
+    return HtmxClient(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def user(db):  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(username="learner", password="correct-horse-battery-staple")
+
+
+@pytest.fixture
+def logged_in_client(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client

@@ -1,0 +1,101 @@
+"""Settings come from the environment and fail loudly on nonsense.
+
+Each case runs Django in a subprocess with a controlled environment, because settings are read
+once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_KEY = secrets.token_urlsafe(60)
+
+
+def run_django(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {
+        "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CSRF_TRUSTED_ORIGINS",
+        "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE", "KMSLAB_TESTING",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }}
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "kmslab.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    return {"DEBUG": "false", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "example.com", **overrides}
+
+
+def test_check_deploy_clean_under_production_settings() -> None:
+    result = run_django(production_env(), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues (0 silenced)" in result.stdout
+
+
+def test_check_clean_under_development_defaults() -> None:
+    result = run_django({}, "check")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        (production_env(SECRET_KEY=""), "SECRET_KEY is the development default"),
+        (production_env(SECRET_KEY="short-but-not-default"), "at least 50 characters"),
+        (production_env(ALLOWED_HOSTS=""), "ALLOWED_HOSTS must be set"),
+        (production_env(ALLOWED_HOSTS="example.com, bad host"), "entry with spaces"),
+        (production_env(SECURE_HSTS_SECONDS="a year"), "SECURE_HSTS_SECONDS='a year' is not an integer"),
+        (production_env(SECURE_SSL_REDIRECT="sometimes"), "SECURE_SSL_REDIRECT='sometimes'"),
+        ({"CSRF_TRUSTED_ORIGINS": "example.com"}, "needs a scheme"),
+        ({"DATABASE_URL": "nonsense://what"}, "DATABASE_URL is not a valid database URL"),
+    ],
+    ids=["debug-maybe", "dev-key-in-prod", "short-key", "no-hosts", "host-with-space", "hsts-text",
+         "ssl-redirect-text", "origin-no-scheme", "bad-database-url"],
+)
+def test_settings_nonsense_fails_loudly(env: dict[str, str], message: str) -> None:
+    result = run_django(env, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_settings_production_uses_manifest_storage_and_secure_cookies() -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.STORAGES['staticfiles']['BACKEND'], s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)"
+    )
+    result = run_django(production_env(), "shell", "--no-imports", "-v", "0", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "whitenoise.storage.CompressedManifestStaticFilesStorage", "True", "True", "True", "31536000",
+    ]
+
+
+def test_settings_sqlite_default_uses_wal_and_immediate_transactions(tmp_path: Path) -> None:
+    code = (
+        "from django.db import connection; c = connection.cursor(); "
+        "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0]); "
+        "c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0]); "
+        "print(connection.settings_dict['OPTIONS']['transaction_mode'])"
+    )
+    result = run_django({}, "shell", "--no-imports", "-v", "0", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"]
+
+
+def test_settings_database_url_selects_postgresql() -> None:
+    code = "from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    result = run_django({"DATABASE_URL": "postgres://u:p@db.example.com:5432/kmslab"}, "shell", "--no-imports", "-v", "0", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "kmslab", "db.example.com"]
