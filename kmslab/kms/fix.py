@@ -1,0 +1,148 @@
+"""Suggest the smallest least-privilege policy edit that would allow a denied KMS request.
+
+Responsible for reading a Decision and proposing one statement to add (to the caller's IAM policy
+or to the key policy), or saying why no policy edit can help (explicit deny, AWS managed key
+across accounts, an operation that never works across accounts), and for applying a Fix to JSON.
+Must not: evaluate; it reads the decision (a property test re-authorizes after applying a fix).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kmslab.iam.decision import Decision, DenyReason, Gate
+from kmslab.kms import citations as cite
+
+
+class FixError(ValueError):
+    """The policy text cannot take the fix (not a JSON object, or a bad Statement)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    gate: Gate
+    account: str
+    policy_name: str
+    summary: str
+    statement: Mapping[str, object]  # JSON of the statement to add, or to replace with
+    replaces_index: int | None
+    risky: bool
+    warning: str
+    possible: bool
+    reason: str
+    citation: str = ""
+    then: "Fix | None" = None  # a second edit needed too (cross-account: key policy and IAM policy)
+
+
+AWS_MANAGED_REASON = ("AWS managed keys cannot be used across accounts: their key policy cannot be changed; "
+                      "use a customer managed key")
+
+
+def _sid(action: str, prefix: str) -> str:
+    return prefix + re.sub(r"[^A-Za-z0-9]", "", action.split(":", 1)[-1])
+
+
+def _impossible(d: Decision, gate: Gate, reason: str, *, risky: bool = False, index: int | None = None,
+                name: str = "") -> Fix:
+    return Fix(gate, d.request.resource_account, name, reason, {}, index, risky,
+               "changing a deny can open access to others too" if risky else "", False, reason,
+               cite.EVALUATION_LOGIC if risky else cite.AWS_MANAGED_KEYS)
+
+
+def _iam_fix(d: Decision) -> Fix:
+    c, a = d.request.caller, d.request.action
+    iam = d.gate(Gate.IAM_POLICY)
+    name = iam.statements[0].policy_name if iam is not None and iam.statements else ""
+    stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Action": a, "Resource": d.request.resource}
+    where = name or f"an IAM policy of {c.arn}"
+    return Fix(Gate.IAM_POLICY, c.account, name, f"add `{a}` on this key's ARN to {where}", stmt, None,
+               False, "", True, "", cite.IAM_POLICIES)
+
+
+def _key_policy_fix(d: Decision) -> Fix:
+    c, a, req = d.request.caller, d.request.action, d.request
+    if c.kind == "service":
+        principal: dict[str, str] = {"Service": c.arn}
+        who = c.arn
+    elif req.cross_account:
+        principal = {"AWS": f"arn:aws:iam::{c.account}:root"}
+        who = f"account {c.account}"
+    else:
+        principal = {"AWS": c.role_arn if c.kind == "assumed-role" else c.arn}
+        who = principal["AWS"]
+    stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a, "Resource": "*"}
+    then = None
+    iam = d.gate(Gate.IAM_POLICY)
+    if req.cross_account and c.kind != "service" and (iam is None or iam.verdict.value != "Allowed"):
+        then = _iam_fix(d)
+    summary = f"add a statement to the key policy allowing {who} to use `{a}`"
+    if then is not None:
+        summary += f", then {then.summary}"
+    return Fix(Gate.KEY_POLICY, req.resource_account, "key policy", summary, stmt, None, False, "", True, "",
+               cite.CROSS_ACCOUNT if req.cross_account else cite.KEY_POLICIES, then)
+
+
+def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER") -> Fix | None:
+    """None when the request is allowed; otherwise the smallest edit (or why none can help)."""
+    d = decision
+    if d.allowed:
+        return None
+    if d.reason in (DenyReason.EXPLICIT_DENY_RESOURCE_POLICY, DenyReason.EXPLICIT_DENY_IDENTITY_POLICY):
+        r = d.determining[0]
+        return _impossible(d, r.gate, f"statement `{r.statement.label}` of {r.policy_name} explicitly denies "
+                           f"{d.request.action}; no allow can override it, so that deny must be narrowed or removed",
+                           risky=True, index=r.statement.index, name=r.policy_name)
+    if d.rule == "not-cross-account-operation":
+        return _impossible(d, Gate.KEY_POLICY, f"{d.request.action} cannot be used on a key in another account; "
+                           "no policy edit can change that")
+    kp = d.gate(Gate.KEY_POLICY)
+    if d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS:
+        if key_manager.upper() == "AWS":
+            if d.request.cross_account:
+                return _impossible(d, Gate.KEY_POLICY, AWS_MANAGED_REASON)
+            return _impossible(d, Gate.KEY_POLICY, "the key policy of an AWS managed key cannot be changed; it "
+                               "allows use only through its AWS service in its own account")
+        if kp is not None and kp.note:
+            return _impossible(d, Gate.KEY_POLICY, f"the key policy is not visible; ask the owner of account "
+                               f"{d.request.resource_account} to allow {d.request.action}")
+        return _key_policy_fix(d)
+    return _iam_fix(d)
+
+
+def apply_fix(policy_text: str, fix: Fix) -> str:
+    """Return the policy with the fix's statement added (or put at `replaces_index`), 2-space JSON.
+
+    Blank text starts a new policy. Raises FixError for text that is not a policy object.
+    """
+    if not fix.possible or not fix.statement:
+        raise FixError("this fix has no statement to apply")
+    if policy_text.strip():
+        try:
+            doc = json.loads(policy_text)
+        except ValueError as exc:
+            raise FixError(f"the policy is not valid JSON ({exc})") from None
+    else:
+        doc = {"Version": "2012-10-17", "Statement": []}
+    if not isinstance(doc, dict):
+        raise FixError("the policy must be a JSON object")
+    stmts = doc.get("Statement", [])
+    if isinstance(stmts, dict):
+        stmts = [stmts]
+    if not isinstance(stmts, list):
+        raise FixError("`Statement` must be an object or a list")
+    new = dict(fix.statement)
+    sids = {s.get("Sid") for s in stmts if isinstance(s, dict)}
+    base, n = str(new.get("Sid", "")), 2
+    while new.get("Sid") in sids and fix.replaces_index is None:
+        new["Sid"] = f"{base}{n}"
+        n += 1
+    if fix.replaces_index is not None and 0 <= fix.replaces_index < len(stmts):
+        stmts[fix.replaces_index] = new
+    else:
+        stmts.append(new)
+    doc["Statement"] = stmts
+    doc.setdefault("Version", "2012-10-17")
+    return json.dumps(doc, indent=2)

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kmslab.iam.decision import Gate
+from kmslab.iam.parse import parse_policy
+from kmslab.iam.policy import PolicyKind
+from kmslab.kms.authorize import authorize_kms
+from kmslab.kms.fix import AWS_MANAGED_REASON, Fix, FixError, apply_fix, suggest_fix
+from tests.kms.golden.builders import ALICE, BOB, EXT, KEY, OWN, iam_policy, key_policy, root_stmt, seed_key_policy
+
+
+def test_suggest_fix_allowed_request_returns_none() -> None:
+    d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy({**root_stmt(), "Principal": {"AWS": ALICE}}))
+    assert suggest_fix(d) is None
+
+
+def test_suggest_fix_cross_account_missing_iam_adds_exact_action_on_key() -> None:
+    d = authorize_kms(BOB, "kms:GenerateDataKey", KEY, key_policy=seed_key_policy(),
+                      identity_policies=[iam_policy({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}, name="bob's IAM policy")])
+    fix = suggest_fix(d)
+    assert fix is not None and fix.possible and not fix.risky
+    assert (fix.gate, fix.account, fix.policy_name) == (Gate.IAM_POLICY, EXT, "bob's IAM policy")
+    assert fix.statement == {"Sid": "AllowGenerateDataKey", "Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": KEY}
+    assert fix.summary == "add `kms:GenerateDataKey` on this key's ARN to bob's IAM policy"
+
+
+def test_suggest_fix_cross_account_missing_key_policy_allows_account_root_then_iam() -> None:
+    d = authorize_kms(BOB, "kms:Decrypt", KEY, key_policy=key_policy(root_stmt()))
+    fix = suggest_fix(d)
+    assert fix is not None and fix.gate is Gate.KEY_POLICY and fix.account == OWN
+    assert fix.statement["Principal"] == {"AWS": f"arn:aws:iam::{EXT}:root"}
+    assert fix.statement["Action"] == "kms:Decrypt" and fix.statement["Resource"] == "*"
+    assert fix.then is not None and fix.then.gate is Gate.IAM_POLICY
+
+
+def test_suggest_fix_same_account_names_role_for_session() -> None:
+    session = f"arn:aws:sts::{OWN}:assumed-role/App/s1"
+    d = authorize_kms(session, "kms:Encrypt", KEY, key_policy=key_policy({**root_stmt(), "Action": "kms:Describe*"}))
+    fix = suggest_fix(d)
+    assert fix is not None and fix.statement["Principal"] == {"AWS": f"arn:aws:iam::{OWN}:role/App"} and fix.then is None
+
+
+def test_suggest_fix_explicit_deny_is_risky_and_not_possible() -> None:
+    kp = key_policy(root_stmt(), {"Sid": "NoDecrypt", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})
+    fix = suggest_fix(authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=kp))
+    assert fix is not None and fix.risky and not fix.possible and fix.replaces_index == 1
+    assert "explicitly denies" in fix.reason
+
+
+def test_suggest_fix_aws_managed_key_across_accounts_impossible() -> None:
+    kp = key_policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*",
+                     "Condition": {"StringEquals": {"kms:CallerAccount": OWN, "kms:ViaService": "s3.us-east-1.amazonaws.com"}}})
+    fix = suggest_fix(authorize_kms(BOB, "kms:GenerateDataKey", KEY, key_policy=kp), key_manager="AWS")
+    assert fix is not None and not fix.possible and fix.reason == AWS_MANAGED_REASON
+
+
+def test_apply_fix_handles_single_object_statement_and_sid_clash() -> None:
+    fix = Fix(Gate.IAM_POLICY, EXT, "p", "s", {"Sid": "A", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY},
+              None, False, "", True, "")
+    text = apply_fix('{"Version": "2012-10-17", "Statement": {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}}', fix)
+    doc = json.loads(text)
+    assert [s["Sid"] for s in doc["Statement"]] == ["A", "A2"]
+    assert text.startswith('{\n  "Version"')
+
+
+def test_apply_fix_blank_text_creates_policy_and_replaces_index() -> None:
+    fix = Fix(Gate.IAM_POLICY, EXT, "", "s", {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}, None, False, "", True, "")
+    assert json.loads(apply_fix("", fix))["Statement"] == [dict(fix.statement)]
+    replace = Fix(Gate.IAM_POLICY, EXT, "", "s", {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": KEY}, 0, False, "", True, "")
+    assert json.loads(apply_fix(apply_fix("", fix), replace))["Statement"] == [dict(replace.statement)]
+
+
+@pytest.mark.parametrize("bad", ["[]", "{", '{"Statement": 3}'], ids=["list", "invalid", "bad-statement"])
+def test_apply_fix_bad_text_raises_fix_error(bad: str) -> None:
+    fix = Fix(Gate.IAM_POLICY, EXT, "", "s", {"Effect": "Allow"}, None, False, "", True, "")
+    with pytest.raises(FixError):
+        apply_fix(bad, fix)
+
+
+# Property: applying a possible fix (and its follow-up) and re-authorizing gives Allowed.
+CALLERS = [ALICE, BOB, f"arn:aws:sts::{OWN}:assumed-role/App/s1", f"arn:aws:sts::{EXT}:assumed-role/Ext/s",
+           f"arn:aws:iam::{EXT}:root", "cloudtrail.amazonaws.com"]
+ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:ReEncryptFrom"]
+KP_STATEMENTS = [
+    root_stmt(), root_stmt(EXT, "Ext"), {**root_stmt(), "Sid": "Few", "Action": "kms:Describe*"},
+    {"Sid": "Alice", "Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "kms:Encrypt", "Resource": "*"},
+    {"Sid": "Via", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*",
+     "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}},
+]
+IAM_STATEMENTS = [
+    {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": KEY},
+    {"Effect": "Allow", "Action": "kms:*", "Resource": "arn:aws:kms:*:999999999999:key/*"},
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+]
+
+
+def _decide(caller: str, action: str, kp: dict, iam: dict | None, ctx: dict[str, str]):
+    kpp = parse_policy(json.dumps(kp), PolicyKind.KEY_POLICY).policy
+    ids = [] if iam is None else [parse_policy(json.dumps(iam), PolicyKind.IDENTITY, name="caller's IAM policy").policy]
+    assert kpp is not None and all(ids)
+    return authorize_kms(caller, action, KEY, key_policy=kpp, identity_policies=ids, context=ctx)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(CALLERS), st.sampled_from(ACTIONS), st.lists(st.sampled_from(KP_STATEMENTS), max_size=3, unique_by=lambda s: s["Sid"]),
+       st.one_of(st.none(), st.lists(st.sampled_from(IAM_STATEMENTS), min_size=1, max_size=2)), st.booleans())
+def test_suggest_fix_applied_gives_allowed(caller: str, action: str, kp_stmts: list, iam_stmts: list | None, via: bool) -> None:
+    kp = {"Version": "2012-10-17", "Statement": kp_stmts}
+    iam = None if iam_stmts is None else {"Version": "2012-10-17", "Statement": iam_stmts}
+    ctx = {"kms:ViaService": "s3.us-east-1.amazonaws.com"} if via else {}
+    d = _decide(caller, action, kp, iam, ctx)
+    fix = suggest_fix(d)
+    if d.allowed:
+        assert fix is None
+        return
+    assert fix is not None
+    if not fix.possible:
+        return
+    step: Fix | None = fix
+    while step is not None:
+        if step.gate is Gate.KEY_POLICY:
+            kp = json.loads(apply_fix(json.dumps(kp), step))
+        else:
+            iam = json.loads(apply_fix(json.dumps(iam) if iam else "", step))
+        step = step.then
+    assert _decide(caller, action, kp, iam, ctx).allowed
