@@ -1,0 +1,32 @@
+"""The README's worked decision is run through the real command line and must stay true."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## How the engine decides")
+    return text[start : text.index("\n## ", start + 3)]
+
+
+def test_readme_worked_decision_matches_the_cli_output():
+    section = _section()
+    request = re.search(r"```jsonl\n(.+?)\n```", section, re.S).group(1)
+    shown = dict(
+        line.split(": ", 1)
+        for line in re.search(r"```text\n(.+?)\n```", section, re.S).group(1).splitlines()
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "kmslab.kms", "authorize"],
+        input=request + "\n", capture_output=True, text=True, check=True, timeout=60,
+    )
+    answer = json.loads(out.stdout)
+    assert answer["decision"] == shown["decision"]
+    assert answer["message"] == shown["message"]
+    assert answer["explanation"][0] == shown["explanation"]
