@@ -1,0 +1,46 @@
+"""Keep an anonymous learner's quiz work when they log in.
+
+The quiz remembers the anonymous learner key in the session; login keeps session data while
+cycling the session id, so on `user_logged_in` the sittings and review cards made under that key
+move to `user:<id>` (a card the account already has for the same question wins).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from kmslab.learner import learner_key
+from kmslab.quiz.models import ReviewCard, Sitting
+
+SESSION_KEY = "quiz_anon_key"
+
+
+def key_for(request: HttpRequest) -> str:
+    """learner_key(request), remembered in the session when anonymous (for claiming on login)."""
+    key = learner_key(request)
+    if key.startswith("anon:") and request.session.get(SESSION_KEY) != key:
+        request.session[SESSION_KEY] = key
+    return key
+
+
+def claim(from_key: str, to_key: str) -> int:
+    """Move sittings and cards from one learner key to another; returns how many rows moved."""
+    if from_key == to_key:
+        return 0
+    with transaction.atomic():
+        moved = Sitting.objects.filter(learner_key=from_key).update(learner_key=to_key)
+        taken = set(ReviewCard.objects.filter(learner_key=to_key).values_list("question_id", flat=True))
+        ReviewCard.objects.filter(learner_key=from_key, question_id__in=taken).delete()
+        moved += ReviewCard.objects.filter(learner_key=from_key).update(learner_key=to_key)
+    return moved
+
+
+def claim_on_login(sender: object, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
+    if request is None or user is None or not hasattr(request, "session"):
+        return
+    anon = request.session.pop(SESSION_KEY, None)
+    if isinstance(anon, str) and anon.startswith("anon:"):
+        claim(anon, f"user:{user.pk}")

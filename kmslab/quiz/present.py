@@ -1,0 +1,133 @@
+"""What a template needs to show one item: the question, and after answering, the feedback.
+
+Responsible for turning an Item's payload and response into display values (Markdown rendered
+and sanitised, policies pretty-printed, the engine's answer key and explanation sentences).
+Must not: score or decide (scoring.py and engine.py do); it only reads their results.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+
+from kmslab.lessons.content import render_markdown
+from kmslab.quiz import engine
+from kmslab.quiz.models import Item
+
+TYPE_NAMES = {"single": "Single choice", "multi": "Multiple select", "truefalse": "True or false",
+              "predict": "Predict the decision", "fix": "Fix the policy"}
+
+
+_BARE_URL = re.compile(r"(?<!\]\()(?<![<\"\w/])(https?://[^\s<>()`]+[^\s<>().,;:`])")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def md(text: str) -> SafeString:
+    """Markdown (bare URLs become links), sanitised by nh3 in render_markdown."""
+    return mark_safe(render_markdown(_BARE_URL.sub(r"<\1>", text)))
+
+
+def inline(text: str) -> SafeString:
+    """An engine sentence: escaped, with `backticks` shown as code."""
+    return mark_safe(_CODE.sub(r"<code>\1</code>", escape(text)))
+
+
+@dataclass
+class Shown:
+    item: Item
+    type: str
+    type_name: str
+    prompt: SafeString
+    options: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)  # predict/fix: title, text, editable
+    verdicts: list[tuple[str, str]] = field(default_factory=list)
+    statements: list[tuple[str, str]] = field(default_factory=list)
+    editable_text: str = ""
+    answered: bool = False
+    correct: bool | None = None
+    counted: bool = True
+    chosen: list[str] = field(default_factory=list)
+    chosen_statements: list[str] = field(default_factory=list)
+    chosen_verdict: str = ""
+    chosen_labels: list[str] = field(default_factory=list)  # predict: the learner's answer in words
+    submitted_text: str = ""
+    right_answer: list[str] = field(default_factory=list)  # human text of the correct answer
+    explanation: SafeString | None = None
+    sentences: list[dict[str, str]] = field(default_factory=list)
+    sentences_title: str = ""
+    links: list[dict[str, str]] = field(default_factory=list)
+
+
+def _documents(setup: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for name, _, title in engine.DOCS:
+        if isinstance(setup.get(name), dict):
+            out.append({"name": name, "title": title, "text": engine.policy_text(setup[name]),
+                        "editable": setup.get("editable") == name})
+    return out
+
+
+def show(item: Item, *, feedback: bool) -> Shown:
+    p = item.payload
+    qtype = p["type"]
+    s = Shown(item, qtype, TYPE_NAMES.get(qtype, qtype), md(p["prompt"]), links=list(p.get("links", [])))
+    s.options = [dict(o) for o in p.get("options", [])]
+    if qtype in ("predict", "fix"):
+        s.documents = _documents(p["setup"])
+        s.editable_text = next((d["text"] for d in s.documents if d["editable"]), "")
+    if qtype == "predict":
+        s.verdicts = list(engine.VERDICT_CHOICES)
+        s.statements = engine.statement_choices(p["setup"])
+    r = item.response
+    if r is not None:
+        s.answered = True
+        s.correct = bool(item.correct)
+        s.counted = item.counted
+        s.chosen = list(r.get("choices", []))
+        s.chosen_verdict = str(r.get("verdict", ""))
+        s.chosen_statements = list(r.get("statements", []))
+        s.submitted_text = str(r.get("text", ""))
+        if s.submitted_text:
+            s.editable_text = s.submitted_text
+    if s.answered and qtype == "predict":
+        labels = dict(s.statements)
+        s.chosen_labels = [dict(engine.VERDICT_CHOICES).get(s.chosen_verdict, s.chosen_verdict)]
+        s.chosen_labels += [labels.get(sid, sid) for sid in s.chosen_statements]
+    if feedback and s.answered:
+        _feedback(s, p)
+    return s
+
+
+def _feedback(s: Shown, p: dict[str, Any]) -> None:
+    s.explanation = md(p["explanation"])
+    if s.type in ("single", "multi", "truefalse"):
+        texts = {o["id"]: o["text"] for o in p.get("options", [])}
+        s.right_answer = [texts[a] for a in p.get("answer", []) if a in texts]
+        for o in s.options:
+            o["right"] = o["id"] in p.get("answer", [])
+            o["chosen"] = o["id"] in s.chosen
+    elif s.type == "predict":
+        key = engine.predict_key(p["setup"])
+        labels = dict(s.statements)
+        verdict = dict(engine.VERDICT_CHOICES)[key.verdict]
+        s.right_answer = [verdict] + [labels.get(sid, sid) for sid, _ in s.statements if sid in key.statements]
+        s.sentences = _inline_all(engine.sentences(key.decision))
+        s.sentences_title = "What the simulator says"
+    elif s.type == "fix":
+        result = engine.check_fix(p["setup"], s.submitted_text)
+        if result.decision is not None:
+            s.sentences = _inline_all(engine.sentences(result.decision))
+            s.sentences_title = "What the simulator says about your policy"
+        s.right_answer = ["Any edit the simulator decides as Allowed" +
+                          (" (and that still denies the other callers)" if p["setup"].get("must_deny") else "")]
+        for broad in result.too_broad:
+            s.sentences.append({"text": f"too broad: {broad}", "html": inline(f"too broad: {broad}"),
+                                "kind": "cause", "citation": ""})
+
+
+def _inline_all(sentences: list[dict[str, str]]) -> list[dict[str, Any]]:
+    return [{**line, "html": inline(line["text"])} for line in sentences]

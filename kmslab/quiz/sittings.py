@@ -1,0 +1,206 @@
+"""A sitting's life: start, choose the next question, record an answer, finish.
+
+Responsible for the mode rules (practice, exam, review mistakes, spaced repetition, generated
+practice), for never repeating a question within a sitting, and for refusing tampered or replayed
+answers (SittingConflict -> 409, scoring.AnswerError -> 400) without changing anything.
+Must not: score (scoring.py), schedule (scheduling.py) or read the clock (callers pass `now`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from kmslab.quiz import generator, scheduling, scoring, timing
+from kmslab.quiz.models import Item, Mode, Question, Sitting, SittingStatus
+
+EXAM_LENGTHS = (5, 10, 20, 30, 40, 65)
+EXAM_MINUTES = (5, 10, 20, 30, 60, 90, 130)
+PRACTICE_MODES = (Mode.PRACTICE, Mode.REVIEW, Mode.SPACED, Mode.GENERATED)
+
+
+class SittingConflict(Exception):
+    """The request does not fit the sitting's state (replayed answer, finished sitting). One line."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerResult:
+    item: Item
+    diagnostic: str = ""  # fix questions: the policy does not parse; nothing was recorded
+    findings: tuple[Any, ...] = ()
+    late: bool = False
+
+
+def _bank(objective: int | None = None) -> list[Question]:
+    qs = Question.objects.filter(active=True)
+    if objective:
+        qs = qs.filter(objective=objective)
+    return list(qs)
+
+
+def _add_item(sitting: Sitting, position: int, question: Question | None, data: Mapping[str, Any]) -> Item:
+    sig = data["slug"] if question is not None else generator.signature(data["setup"])
+    return Item.objects.create(sitting=sitting, position=position, question=question, signature=sig,
+                               objective=int(data["objective"]), payload=dict(data))
+
+
+def _generated(sitting: Sitting, position: int, seen: set[str]) -> Item | None:
+    found = generator.fresh(sitting.generator_seed, seen)
+    if found is None:
+        return None
+    data, next_seed = found
+    sitting.generator_seed = next_seed
+    sitting.save(update_fields=["generator_seed"])
+    return _add_item(sitting, position, None, data)
+
+
+def mistakes(learner_key: str) -> list[Question]:
+    """Bank questions whose latest counted answer by this learner was wrong."""
+    latest: dict[int, bool] = {}
+    rows = (Item.objects.filter(sitting__learner_key=learner_key, question__isnull=False, answered_at__isnull=False,
+                                counted=True).order_by("answered_at", "id").values_list("question_id", "correct"))
+    for qid, correct in rows:
+        latest[qid] = bool(correct)
+    wrong = [qid for qid, ok in latest.items() if not ok]
+    return list(Question.objects.filter(pk__in=wrong, active=True))
+
+
+def start(learner_key: str, mode: str, now: datetime, *, objective: int | None = None, length: int = 10,
+          minutes: int | None = None, rng: random.Random | None = None) -> Sitting:
+    rng = rng or random.Random()
+    sitting = Sitting.objects.create(learner_key=learner_key, mode=mode, started_at=now, objective=objective,
+                                     generator_seed=rng.randrange(2**40))
+    if mode == Mode.EXAM:
+        sitting.length = length
+        sitting.time_limit_seconds = (minutes or length * 2) * 60
+        sitting.save(update_fields=["length", "time_limit_seconds"])
+        by_objective: dict[int, list[Question]] = {}
+        for q in _bank(objective):
+            by_objective.setdefault(q.objective, []).append(q)
+        for pool in by_objective.values():
+            rng.shuffle(pool)
+        chosen: list[Question] = []
+        while len(chosen) < length and any(by_objective.values()):  # round-robin: balanced objectives
+            for o in sorted(by_objective):
+                if by_objective[o] and len(chosen) < length:
+                    chosen.append(by_objective[o].pop())
+        rng.shuffle(chosen)
+        seen: set[str] = set()
+        for i, q in enumerate(chosen):
+            _add_item(sitting, i + 1, q, q.as_data())
+            seen.add(q.slug)
+        for i in range(len(chosen), length):  # a bank smaller than the exam: generated questions fill it
+            item = _generated(sitting, i + 1, seen)
+            if item is None:
+                break
+            seen.add(item.signature)
+        sitting.length = sitting.items.count()
+        sitting.total = sitting.length
+        sitting.save(update_fields=["length", "total"])
+    else:
+        next_item(sitting, now, rng=rng)
+    return sitting
+
+
+def current_item(sitting: Sitting) -> Item | None:
+    return sitting.items.filter(response__isnull=True).order_by("position").first()
+
+
+def next_item(sitting: Sitting, now: datetime, *, rng: random.Random | None = None) -> Item | None:
+    """Practice modes: the unanswered item, or a new one. None when the mode has nothing left."""
+    existing = current_item(sitting)
+    if existing is not None or sitting.mode == Mode.EXAM:
+        return existing
+    rng = rng or random.Random()
+    seen = set(sitting.items.values_list("signature", flat=True))
+    position = sitting.items.count() + 1
+    if sitting.mode == Mode.GENERATED:
+        return _generated(sitting, position, seen)
+    if sitting.mode == Mode.REVIEW:
+        pool = [q for q in mistakes(sitting.learner_key) if q.slug not in seen]
+    elif sitting.mode == Mode.SPACED:
+        due = [c.question for c in scheduling.due_cards(sitting.learner_key, now) if c.question.slug not in seen]
+        if due:
+            return _add_item(sitting, position, due[0], due[0].as_data())
+        carded = set(sitting_cards(sitting.learner_key))
+        pool = [q for q in _bank() if q.pk not in carded and q.slug not in seen][:1]
+    else:
+        pool = [q for q in _bank(sitting.objective) if q.slug not in seen]
+    if pool:
+        q = rng.choice(pool)
+        return _add_item(sitting, position, q, q.as_data())
+    if sitting.mode == Mode.PRACTICE:  # the bank is exhausted: unlimited generated questions
+        return _generated(sitting, position, seen)
+    return None
+
+
+def sitting_cards(learner_key: str) -> list[int]:
+    from kmslab.quiz.models import ReviewCard
+
+    return list(ReviewCard.objects.filter(learner_key=learner_key).values_list("question_id", flat=True))
+
+
+def answer(sitting: Sitting, item: Item, data: Mapping[str, Any], now: datetime) -> AnswerResult:
+    """Record one answer. Raises SittingConflict (replay, closed sitting) or scoring.AnswerError."""
+    if sitting.status != SittingStatus.OPEN:
+        raise SittingConflict("this sitting is finished: answers can no longer be changed")
+    if item.sitting_id != sitting.pk:
+        raise SittingConflict("this question is not part of this sitting")
+    if item.response is not None:
+        raise SittingConflict("this question was already answered: an answer is final once recorded")
+    parsed = scoring.read_response(item.payload, data)
+    if parsed.response is None:
+        return AnswerResult(item, parsed.diagnostic, parsed.findings)
+    correct = scoring.is_correct(item.payload, parsed.response)
+    counted = timing.in_time(sitting, now)
+    with transaction.atomic():
+        updated = Item.objects.filter(pk=item.pk, response__isnull=True).update(
+            response=parsed.response, correct=correct, answered_at=now, counted=counted)
+        if not updated:
+            raise SittingConflict("this question was already answered: an answer is final once recorded")
+        item.refresh_from_db()
+        if sitting.mode == Mode.SPACED and item.question is not None and counted:
+            scheduling.review(sitting.learner_key, item.question, correct, now)
+        if sitting.mode != Mode.EXAM:
+            _tally(sitting)
+    if not counted:
+        finish(sitting, now)
+    return AnswerResult(item, late=not counted)
+
+
+def _tally(sitting: Sitting) -> None:
+    items = sitting.items.all()
+    if sitting.mode == Mode.EXAM:
+        sitting.total = items.count()
+    else:
+        sitting.total = items.filter(answered_at__isnull=False).count()
+    sitting.correct = items.filter(correct=True, counted=True).count()
+    sitting.save(update_fields=["total", "correct"])
+
+
+def finish(sitting: Sitting, now: datetime) -> Sitting:
+    """Close the sitting; idempotent. An exam closed after its limit plus grace is "late"."""
+    if sitting.status != SittingStatus.OPEN:
+        return sitting
+    with transaction.atomic():
+        if sitting.mode != Mode.EXAM:
+            sitting.items.filter(response__isnull=True).delete()  # a practice question shown but never answered
+        _tally(sitting)
+        late = sitting.mode == Mode.EXAM and not timing.in_time(sitting, now)
+        sitting.status = SittingStatus.LATE if late else SittingStatus.FINISHED
+        sitting.finished_at = now
+        sitting.save(update_fields=["status", "finished_at"])
+    return sitting
+
+
+def expire_if_due(sitting: Sitting, now: datetime) -> bool:
+    """Close an open exam whose time (plus grace) is over. True when it did."""
+    if sitting.status == SittingStatus.OPEN and sitting.mode == Mode.EXAM and not timing.in_time(sitting, now):
+        finish(sitting, now)
+        return True
+    return False

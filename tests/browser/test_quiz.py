@@ -1,0 +1,105 @@
+"""The quiz in Chromium: a whole timed exam to its results page, htmx practice without reloads,
+the history chart; axe-core audits and screenshots of each page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from kmslab.quiz.loader import load_questions
+from kmslab.quiz.models import Item
+from tests.browser.conftest import PHONE, axe_audit, screenshot
+from tests.quiz.builders import right_answer, wrong_answer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def questions() -> None:
+    load_questions()
+
+
+def _current_item(page: Page) -> Item:
+    action = page.locator('#question-card form[action*="/item/"]').get_attribute("action") or ""
+    match = re.search(r"/item/(\d+)/answer/", action)
+    assert match, action
+    return Item.objects.get(pk=int(match.group(1)))
+
+
+def _fill(page: Page, data: dict[str, object]) -> None:
+    card = page.locator("#question-card")
+    for name, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        if name == "policy":
+            card.locator("textarea[name=policy]").fill(str(values[0]))
+            continue
+        for v in values:
+            card.locator(f'input[name="{name}"][value="{v}"]').check()
+
+
+def test_quiz_whole_exam_to_results(page: Page, live_url: str) -> None:
+    page.goto(live_url + "/quiz/")
+    axe_audit(page)
+    screenshot(page, "quiz-index")
+    page.locator("#exam-length").select_option("5")
+    page.locator("#exam-minutes").select_option("10")
+    page.get_by_role("button", name="Start exam").click()
+    expect(page.locator("#quiz-timer")).to_contain_text("Time left")
+    for n in range(1, 6):
+        expect(page.locator("#question-heading")).to_have_text(f"Question {n} of 5")
+        expect(page.locator("progress.quiz-progress")).to_have_attribute("value", str(n - 1))
+        if n == 1:
+            axe_audit(page)
+            screenshot(page, "quiz-exam-question")
+        item = _current_item(page)
+        _fill(page, wrong_answer(item.payload) if n == 2 else right_answer(item.payload))
+        expect(page.locator("#question-card .quiz-feedback")).to_have_count(0)  # no feedback during an exam
+        page.get_by_role("button", name="Save answer and continue").click()
+    page.get_by_role("button", name="Submit exam").click()
+    expect(page).to_have_url(re.compile(r"/quiz/s/\d+/results/$"))
+    expect(page.locator("#score")).to_contain_text("4 / 5")
+    expect(page.locator("#score")).to_contain_text("80.0%")
+    expect(page.locator("#breakdown tbody tr")).to_have_count(4)  # a 5-question exam covers every objective
+    expect(page.locator(".review-item")).to_have_count(5)
+    expect(page.locator(".review-item .quiz-feedback.is-wrong")).to_have_count(1)
+    expect(page.locator(".review-item .quiz-explanation")).to_have_count(5)
+    axe_audit(page)
+    screenshot(page, "quiz-exam-results")
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("#score-chart")).to_be_visible()
+    expect(page.locator("#history-table tbody tr")).to_have_count(1)
+    axe_audit(page)
+    screenshot(page, "quiz-history")
+
+
+def test_quiz_practice_feedback_arrives_without_reload(page: Page, live_url: str) -> None:
+    page.goto(live_url + "/quiz/")
+    page.get_by_role("button", name="Start practice").click()
+    page.evaluate("window.__noReload = true")
+    item = _current_item(page)
+    _fill(page, right_answer(item.payload))
+    page.locator("#question-card button[type=submit]").click()
+    expect(page.locator("#question-card .quiz-feedback")).to_contain_text("Correct")
+    expect(page.locator("#question-card .quiz-feedback")).to_be_focused()  # focus follows the swap
+    assert page.evaluate("window.__noReload") is True
+    axe_audit(page)
+    screenshot(page, "quiz-practice-feedback")
+    page.get_by_role("button", name="Next question").click()
+    expect(page.locator("#question-heading")).to_have_text("Question 2")
+    assert page.evaluate("window.__noReload") is True
+
+
+def test_quiz_generated_predict_question_on_a_phone(page_factory, live_url: str) -> None:
+    page = page_factory(viewport=PHONE, color_scheme="dark")
+    page.goto(live_url + "/quiz/")
+    page.get_by_role("button", name="Start predicting").click()
+    expect(page.locator("#question-card")).to_contain_text("Predict the decision")
+    item = _current_item(page)
+    _fill(page, wrong_answer(item.payload))
+    page.locator("#question-card button[type=submit]").click()
+    expect(page.locator("#question-card .quiz-feedback")).to_contain_text("Not correct")
+    expect(page.locator("#question-card .engine-sentences li").first).to_be_visible()
+    axe_audit(page)
+    screenshot(page, "quiz-generated-phone-dark")

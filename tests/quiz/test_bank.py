@@ -1,0 +1,145 @@
+"""The shipped question bank: content rules, file format checks, load/export round trip."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from kmslab.quiz import bank
+from kmslab.quiz.loader import load_questions
+from kmslab.quiz.models import Question
+
+SHIPPED = [q for qs in bank.read_bank().values() for q in qs]
+AWS_DOC = re.compile(r"https://docs\.aws\.amazon\.com/\S+")
+
+
+def test_bank_has_the_four_checkpoint_questions_and_forty_more():
+    checkpoint = [q for q in SHIPPED if "checkpoint" in q["topics"] and q["slug"].startswith("checkpoint-")]
+    assert len(checkpoint) == 4
+    assert len(SHIPPED) - len(checkpoint) >= 40
+
+
+def test_checkpoint_questions_link_to_the_lesson_checkpoint():
+    for q in SHIPPED:
+        if q["slug"].startswith("checkpoint-"):
+            assert any(link["url"] == "/lesson/checkpoint/" for link in q["links"]), q["slug"]
+
+
+def test_checkpoint_encrypt_limit_is_4096_bytes():
+    q = next(q for q in SHIPPED if q["slug"] == "checkpoint-encrypt-size-limit")
+    right = next(o["text"] for o in q["options"] if o["id"] == q["answer"][0])
+    assert "4,096 bytes" in right and "4,096 bytes" in q["explanation"]
+
+
+def test_bank_covers_every_objective_type_and_topic():
+    assert Counter(q["objective"] for q in SHIPPED).keys() == {1, 2, 3, 4}
+    assert min(Counter(q["objective"] for q in SHIPPED).values()) >= 8
+    assert {q["type"] for q in SHIPPED} == set(bank.TYPES)
+    topics = {t for q in SHIPPED for t in q["topics"]}
+    assert {"glossary", "requirements", "envelope-encryption", "exam-trap"} <= topics
+
+
+@pytest.mark.parametrize("q", [q for q in SHIPPED if q["type"] in ("single", "multi", "truefalse")],
+                         ids=lambda q: q["slug"])
+def test_hand_written_question_cites_an_aws_doc(q):
+    cited = AWS_DOC.findall(q["explanation"]) + [link["url"] for link in q["links"] if link["url"].startswith("https://")]
+    assert cited, f"{q['slug']} cites no AWS documentation"
+
+
+@pytest.mark.parametrize("q", SHIPPED, ids=lambda q: q["slug"])
+def test_lesson_links_name_real_sections(q):
+    from kmslab.lessons.content import sections
+
+    slugs = {s.slug for s in sections()}
+    for link in q["links"]:
+        if link["url"].startswith("/lesson/"):
+            assert link["url"].split("/")[2] in slugs, link["url"]
+
+
+def _write(tmp_path: Path, questions: object) -> Path:
+    (tmp_path / "x.json").write_text(json.dumps({"questions": questions}))
+    return tmp_path
+
+
+GOOD = {"slug": "ok", "type": "single", "objective": 1, "prompt": "p", "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
+        "answer": ["a"], "explanation": "e"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"answer": ["e"]}, "`e` is not an option"),
+    ({"objective": 5}, "must be 1, 2, 3 or 4"),
+    ({"type": "essay"}, "`essay` is not one of"),
+    ({"answer": ["a", "b"]}, "exactly one answer"),
+    ({"options": [{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]}, "ids must be distinct"),
+    ({"options": [{"id": "a", "text": "Same"}, {"id": "b", "text": "same"}]}, "texts must be distinct"),
+    ({"slug": "Bad Slug"}, "lowercase"),
+    ({"explanation": ""}, "explanation: is required"),
+    ({"colour": "red"}, "unknown field `colour`"),
+    ({"type": "predict"}, "has no options or answer"),
+], ids=["answer-not-option", "objective", "type", "single-two-answers", "dup-ids", "dup-texts", "slug", "no-explanation",
+        "unknown-field", "predict-with-answer"])
+def test_bad_question_file_is_refused_with_one_line(tmp_path, change, message):
+    with pytest.raises(bank.BankError) as info:
+        bank.read_bank(_write(tmp_path, [{**GOOD, **change}]))
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_not_json_is_refused(tmp_path):
+    (tmp_path / "x.json").write_text("{nope")
+    with pytest.raises(bank.BankError, match="not valid JSON"):
+        bank.read_bank(tmp_path)
+
+
+def test_duplicate_slug_across_files_is_refused(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({"questions": [GOOD]}))
+    (tmp_path / "b.json").write_text(json.dumps({"questions": [GOOD]}))
+    with pytest.raises(bank.BankError, match="also in a.json"):
+        bank.read_bank(tmp_path)
+
+
+def test_predict_setup_the_engine_cannot_read_is_refused(db, tmp_path):
+    setup = {"key_policy": {"Version": "2012-10-17", "Statement": "nope"}, "caller": "arn:aws:iam::111111111111:user/bob",
+             "action": "kms:Decrypt", "key_arn": "arn:aws:kms:us-east-1:222222222222:key/k"}
+    q = {"slug": "p", "type": "predict", "objective": 1, "prompt": "p", "explanation": "e", "setup": setup}
+    with pytest.raises(bank.BankError, match=r"\(p\)\.setup"):
+        load_questions(_write(tmp_path, [q]))
+
+
+def test_loadquestions_is_idempotent(db):
+    first = load_questions()
+    second = load_questions()
+    assert len(first.created) == len(SHIPPED)
+    assert len(second.unchanged) == len(SHIPPED) and not second.created and not second.updated
+
+
+def test_admin_edit_is_kept_when_its_file_changes_too(db, tmp_path):
+    load_questions(_write(tmp_path, [GOOD]))
+    Question.objects.filter(slug="ok").update(prompt="edited in the admin")
+    load_questions(_write(tmp_path, [GOOD]))  # file unchanged: the edit stays
+    assert Question.objects.get(slug="ok").prompt == "edited in the admin"
+    report = load_questions(_write(tmp_path, [{**GOOD, "prompt": "new file text"}]))
+    assert report.kept_admin_edits == ["ok"]
+    assert Question.objects.get(slug="ok").prompt == "edited in the admin"
+    load_questions(_write(tmp_path, [{**GOOD, "prompt": "new file text"}]), force=True)
+    assert Question.objects.get(slug="ok").prompt == "new file text"
+
+
+def test_question_removed_from_files_is_deactivated(db, tmp_path):
+    load_questions(_write(tmp_path, [GOOD, {**GOOD, "slug": "gone"}]))
+    report = load_questions(_write(tmp_path, [GOOD]))
+    assert report.deactivated == ["gone"]
+    assert not Question.objects.get(slug="gone").active
+
+
+def test_export_then_load_round_trips_the_shipped_bank(db, tmp_path):
+    call_command("loadquestions")
+    call_command("exportquestions", str(tmp_path))
+    exported = bank.read_bank(tmp_path)
+    assert exported == bank.read_bank()
+    for name in exported:  # byte-identical to the shipped files, too
+        assert (tmp_path / name).read_text() == (bank.QUESTIONS_DIR / name).read_text()

@@ -1,0 +1,57 @@
+"""loadquestions / exportquestions as `make run` and an editor use them; the admin lists questions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from kmslab.quiz.models import Question
+
+
+def test_loadquestions_reports_counts(db, capsys):
+    call_command("loadquestions")
+    call_command("loadquestions")
+    out = capsys.readouterr().out
+    assert "0 created, 0 updated" in out.splitlines()[-1]
+    assert Question.objects.filter(active=True).count() >= 44
+
+
+def test_loadquestions_bad_file_is_a_command_error_naming_the_place(db, tmp_path):
+    (tmp_path / "bad.json").write_text(json.dumps({"questions": [{"slug": "x", "type": "single"}]}))
+    with pytest.raises(CommandError, match=r"bad.json: questions\[0\] \(x\)\.objective"):
+        call_command("loadquestions", "--dir", str(tmp_path))
+    assert not Question.objects.exists()
+
+
+def test_admin_can_list_and_edit_questions(db, admin_client):
+    call_command("loadquestions")
+    assert admin_client.get("/admin/quiz/question/").status_code == 200
+    q = Question.objects.get(slug="checkpoint-encrypt-size-limit")
+    assert admin_client.get(f"/admin/quiz/question/{q.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("answer", ["zz"], "is not an option"),
+    ("setup", {"key_policy": {"Statement": 5}, "caller": "arn:aws:iam::111111111111:user/bob", "action": "kms:Decrypt",
+               "key_arn": "arn:aws:kms:us-east-1:222222222222:key/k"}, "only predict and fix"),
+], ids=["answer-not-option", "setup-on-choice-question"])
+def test_admin_edit_is_validated_like_the_files(db, admin_client, field, value, message):
+    from django.core.exceptions import ValidationError
+
+    call_command("loadquestions")
+    q = Question.objects.get(slug="checkpoint-encrypt-size-limit")
+    setattr(q, field, value)
+    with pytest.raises(ValidationError, match=message):
+        q.full_clean()
+
+
+def test_admin_edit_of_a_predict_setup_the_engine_cannot_read_is_refused(db):
+    from django.core.exceptions import ValidationError
+
+    call_command("loadquestions")
+    q = Question.objects.get(slug="predict-handshake-complete")
+    q.setup = {**q.setup, "caller": "not-an-arn"}
+    with pytest.raises(ValidationError, match="setup"):
+        q.full_clean()
