@@ -1,0 +1,143 @@
+"""Template filters for the scenario pages: labels for verdicts and statuses, Markdown for the
+scenario texts (sanitised by the lesson renderer), backtick code in engine messages, JSON.
+
+Everything user- or engine-supplied is escaped before any markup is added.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+VERDICTS = {
+    "Allowed": ("Allowed", "success", "✓"),
+    "ImplicitlyDenied": ("Implicitly denied", "danger", "✗"),
+    "ExplicitlyDenied": ("Explicitly denied", "danger", "⛔"),
+    "": ("Not authorized", "secondary", "·"),
+}
+STEP_OUTCOMES = {
+    "success": ("Succeeded", "success", "✓"),
+    "failure": ("Failed", "danger", "✗"),
+    "skipped": ("Skipped", "secondary", "–"),
+}
+STATUSES = {
+    "not-started": ("Not started", "secondary"),
+    "in-progress": ("In progress", "warning"),
+    "solved": ("Solved", "success"),
+}
+SEVERITIES = {
+    "error": ("Error", "danger"),
+    "security_warning": ("Security warning", "warning"),
+    "warning": ("Warning", "warning"),
+    "suggestion": ("Suggestion", "info"),
+}
+_CODE = re.compile(r"`([^`\n]{1,400})`")
+
+
+@register.filter
+def verdict_label(verdict: str) -> str:
+    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[0]
+
+
+@register.filter
+def verdict_color(verdict: str) -> str:
+    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[1]
+
+
+@register.filter
+def verdict_icon(verdict: str) -> str:
+    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[2]
+
+
+@register.filter
+def outcome_label(outcome: str) -> str:
+    return STEP_OUTCOMES.get(outcome, (outcome, "", ""))[0]
+
+
+@register.filter
+def outcome_color(outcome: str) -> str:
+    return STEP_OUTCOMES.get(outcome, ("", "secondary", ""))[1]
+
+
+@register.filter
+def outcome_icon(outcome: str) -> str:
+    return STEP_OUTCOMES.get(outcome, ("", "", "·"))[2]
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return STATUSES.get(status, (status, "secondary"))[0]
+
+
+@register.filter
+def status_color(status: str) -> str:
+    return STATUSES.get(status, (status, "secondary"))[1]
+
+
+@register.filter
+def severity_label(severity: object) -> str:
+    return SEVERITIES.get(str(severity), (str(severity), "secondary"))[0]
+
+
+@register.filter
+def severity_color(severity: object) -> str:
+    return SEVERITIES.get(str(severity), (str(severity), "secondary"))[1]
+
+
+@register.filter
+def codeify(text: object) -> SafeString:
+    """Escape `text`, then show `backticked` parts as <code>."""
+    escaped = str(conditional_escape(str(text)))
+    return mark_safe(_CODE.sub(r"<code>\1</code>", escaped))  # noqa: S308 - escaped above
+
+
+@functools.lru_cache(maxsize=256)
+def _markdown(text: str) -> str:
+    from kmslab.lessons.content import render_markdown
+
+    return render_markdown(text)
+
+
+@register.filter
+def markdown(text: object) -> SafeString:
+    """Scenario Markdown (narrative, closing, hints), sanitised with nh3 by the lesson renderer."""
+    return mark_safe(_markdown(str(text)))  # noqa: S308 - nh3-cleaned
+
+
+@register.filter
+def without_simulated_prefix(text: object) -> str:
+    """Notes are shown under a "simulated" badge: drop a leading "Simulated:" they may carry."""
+    value = str(text)
+    return value[len("simulated:"):].lstrip() if value.lower().startswith("simulated:") else value
+
+
+@register.filter
+def pretty_json(value: object) -> str:
+    try:
+        return json.dumps(value, indent=2, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def line_range(span: object) -> str:
+    line = getattr(span, "line", 0) or 0
+    end = getattr(span, "end_line", 0) or line
+    if not line:
+        return ""
+    return f"line {line}" if end <= line else f"lines {line}–{end}"
+
+
+@register.simple_tag
+def doc_link(document: str, title: str) -> SafeString:
+    """A link to an editor (document name) that works without JS (#editor-<name>)."""
+    if not document:
+        return format_html("{}", title)
+    return format_html('<a href="#doc-{}">{}</a>', document, title)

@@ -1,0 +1,74 @@
+// Scenario page glue: after htmx swaps in a result, show its findings and deciding statements
+// in the editors, announce the outcome, and keep focus somewhere sensible.
+// Every feature here is an enhancement: the page works as a plain form without it.
+(function () {
+  "use strict";
+
+  function status(text) {
+    var live = document.getElementById("sim-status");
+    if (live) { live.textContent = text; }
+  }
+
+  // A swap can replace the button that had focus (Next hint, Insert statement): put focus back
+  // on its replacement, else on the swapped region, so keyboard users never land on <body>.
+  var lastFocus = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var a = document.activeElement;
+    lastFocus = a && a !== document.body ? { id: a.id, name: a.getAttribute("name"), value: a.getAttribute("value") } : null;
+  });
+
+  function focusLost() {
+    var a = document.activeElement;
+    return !a || a === document.body || !document.body.contains(a);
+  }
+
+  function restoreFocus(id) {
+    if (!focusLost() || !lastFocus) return;
+    var el = lastFocus.id ? document.getElementById(lastFocus.id) : null;
+    if (!el && lastFocus.name && lastFocus.name !== "fix") {  // after a fix, show what changed
+      var sel = '[name="' + CSS.escape(lastFocus.name) + '"]';
+      if (lastFocus.value) sel += '[value="' + CSS.escape(lastFocus.value) + '"]';
+      el = document.querySelector(sel);
+    }
+    if (!el && id && id !== "result-panel") {
+      el = document.getElementById(id);
+      if (el) el.setAttribute("tabindex", "-1");
+    }
+    if (el) el.focus();
+  }
+
+  function onSwap(target) {
+    var ed = window.KmsLabEditor;
+    if (ed) { ed.init(document); }
+    // outerHTML swaps replace the target: compare ids, not elements
+    var id = target && target.id;
+    restoreFocus(id);
+    var panel = document.getElementById("result-panel");
+    if (ed && panel && (id === "result-panel" || id === "editors")) {
+      ed.applyResult(panel);
+    }
+    if (panel && id === "result-panel") {
+      var say = panel.querySelector("[data-announce]");
+      if (say) { status(say.textContent.trim()); }
+      var changed = panel.querySelector(".applied-change");
+      if (changed && focusLost()) {
+        changed.setAttribute("tabindex", "-1");
+        changed.focus();
+      }
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", function (e) {
+    onSwap(e.detail && e.detail.target);
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (e) {
+    onSwap(e.detail && e.detail.target);
+  });
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    status("The request failed" + (xhr ? " (HTTP " + xhr.status + ")" : "") + ". Your text is still in the editor; try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    status("The server could not be reached. Your text is still in the editor.");
+  });
+})();

@@ -1,0 +1,98 @@
+"""What the result panel shows: gates, errors, explanation, diagram, objectives, CloudTrail,
+envelope facts, fixes (risky ones warned) and the simulated notes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+
+from scenarios.runner import CallView, Explanation, FixView, GateView, StepResult
+from tests.scenarios.test_views import S3, docs, outcome, post, solution, spec_of  # noqa: F401
+from tests.scenarios.test_views import loaded, s3  # noqa: F401  (fixtures)
+from scenarios.models import Scenario
+
+
+def test_failure_shows_gates_error_explanation_diagram_and_denied_trail(s3: Scenario, csrf_client: Client) -> None:
+    html = post(csrf_client, "simulate", docs(s3), htmx=True).content.decode()
+    call = re.search(r'<li class="call call-depth-1" data-call-action="kms:GenerateDataKey" data-call-verdict="ImplicitlyDenied">(.*?)</li>', html, re.S)
+    assert call, "the KMS call S3 made for bob is in the chain"
+    assert 'data-gate="key-policy" data-gate-verdict="ImplicitlyDenied"' in call.group(1)
+    assert "because no resource-based policy allows the kms:GenerateDataKey action" in html
+    assert re.search(r'<a href="https://docs\.aws\.amazon\.com/[^"]+" rel="noopener noreferrer" target="_blank">AWS docs', html)
+    assert 'class="kd-gate kd-denied"' in html  # the diagram, coloured
+    denied = re.search(r'data-account="111111111111">.*?<li class="trail-record trail-denied">.*?AccessDeniedException', html, re.S)
+    assert denied, "Account B's CloudTrail shows the denied GenerateDataKey"
+    assert 'data-objective="steps" data-met="false"' in html
+    assert "simulated</span>" in html
+    assert "Apply fix to Account A key policy" in html
+
+
+def test_success_shows_envelope_facts_objectives_and_closing(s3: Scenario, csrf_client: Client) -> None:
+    html = post(csrf_client, "simulate", solution(s3), htmx=True).content.decode()
+    assert outcome(html) == "success"
+    assert "Envelope encryption that happened" in html and "32 bytes (AES-256-GCM)" in html
+    assert "✓ decrypted back to the same bytes" in html
+    assert html.count('data-met="true"') == len(re.findall(r'data-objective="', html))
+    assert "Why it works" in html  # the closing explanation once solved
+    assert 'class="kd-gate kd-allowed"' in html
+
+
+def test_deciding_statements_are_exposed_for_the_editor_highlight(s3: Scenario, csrf_client: Client) -> None:
+    html = post(csrf_client, "simulate", solution(s3), htmx=True).content.decode()
+    marks = re.findall(r'data-mark-doc="(\w+)" data-line-start="(\d+)" data-line-end="(\d+)" data-effect="(\w+)"', html)
+    assert ("iam_policy", "10", "15", "Allow") in marks
+
+
+def step(fix: FixView | None = None, **overrides: object) -> StepResult:
+    gate = GateView(gate="iam-policy", title="IAM policy", account="111111111111", verdict="ImplicitlyDenied",
+                    counted=True, note="", document="iam_policy")
+    call = CallView(caller="arn:aws:iam::111111111111:user/bob", caller_label="bob <b>", service="kms",
+                    operation="Decrypt", resource="arn:aws:kms:us-east-1:222222222222:key/k", verdict="ImplicitlyDenied",
+                    gates=(gate,), error_code="AccessDeniedException", error_message="no <script>", depth=0)
+    values: dict[str, object] = dict(
+        index=1, title="bob decrypts `x`", caller="bob", service="kms", operation="Decrypt", expect="success",
+        outcome="failure", calls=(call,), error_code="AccessDeniedException", error_message="no <script>",
+        explanation=(Explanation("denied by `IAM`", "cause", "https://docs.aws.amazon.com/kms/x.html"),), fix=fix)
+    values.update(overrides)
+    return StepResult(**values)  # type: ignore[arg-type]
+
+
+def render_steps(*steps: StepResult, stale: bool = False) -> str:
+    run = type("Run", (), {"steps": steps})()
+    return render_to_string("scenarios/_steps.html", {"run": run, "stale": stale, "urls": {"fix": "/fix/"}})
+
+
+def test_risky_fix_is_warned_and_still_applicable() -> None:
+    fix = FixView(summary="allow `kms:*`", gate="iam-policy", document="iam_policy", document_title="Account B IAM policy",
+                  new_text="{}", risky=True, warning="this allows every KMS action")
+    html = render_steps(step(fix))
+    assert "fix-risky" in html and "⚠ Too broad:" in html and "this allows every KMS action" in html
+    assert 'name="fix" value="1"' in html
+
+
+@pytest.mark.parametrize(
+    ("fix", "stale", "button", "text"),
+    [
+        (FixView("move to a customer managed key", "key-policy", "", "", "", possible=False,
+                 reason="AWS managed keys cannot be shared"), False, False, "AWS managed keys cannot be shared"),
+        (FixView("add", "iam-policy", "iam_policy", "Account B IAM policy", "{}"), True, False, "Smallest fix"),
+        (FixView("add", "iam-policy", "iam_policy", "Account B IAM policy", "{}"), False, True, "Smallest fix"),
+    ],
+    ids=["impossible", "stale-result", "applicable"],
+)
+def test_fix_button_only_when_the_fix_applies_to_the_current_documents(
+        fix: FixView, stale: bool, button: bool, text: str) -> None:
+    html = render_steps(step(fix), stale=stale)
+    assert text in html
+    assert ('name="fix"' in html) is button
+
+
+def test_engine_text_is_escaped_and_backticks_become_code() -> None:
+    html = render_steps(step())
+    assert "<script>" not in html and "no &lt;script&gt;" in html
+    assert "bob &lt;b&gt;" in html
+    assert "denied by <code>IAM</code>" in html
+    assert 'data-step-outcome="failure"' in html and "not as expected" in html
