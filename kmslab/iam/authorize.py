@@ -15,7 +15,7 @@ from kmslab.iam.decision import (Caller, Decision, DenyReason, Gate, GateResult,
                                  Verdict)
 from kmslab.iam.evaluate import evaluate_policy
 from kmslab.iam.policy import Effect, Policy
-from kmslab.iam.principals import caller_from_arn
+from kmslab.iam.principals import VIA_ACCOUNT, caller_from_arn
 
 RawContext = Mapping[str, "str | Sequence[str]"]
 
@@ -98,8 +98,8 @@ def authorize(caller: str, action: str, resource: str, resource_account: str, *,
     ctx.update(derived_context(who))
     request = Request(who, action, resource, resource_account, ctx)
     low = {k.lower(): v for k, v in ctx.items()}
-    res_results = tuple(r for r, _ in evaluate_policy(resource_policy, request, resource_gate, ctx=low)) \
-        if resource_policy is not None else ()
+    res_pairs = evaluate_policy(resource_policy, request, resource_gate, ctx=low) if resource_policy is not None else ()
+    res_results = tuple(r for r, _ in res_pairs)
     id_results: tuple[StatementResult, ...] = ()
     if who.kind != "service":
         for p in identity_policies:
@@ -121,8 +121,12 @@ def authorize(caller: str, action: str, resource: str, resource_account: str, *,
             return done(Verdict.ALLOWED, res_allow + id_allow, DenyReason.NONE, "cross-account-both-allow")
         reason = DenyReason.NO_IDENTITY_POLICY_ALLOWS if res_allow else DenyReason.NO_RESOURCE_POLICY_ALLOWS
         return done(Verdict.IMPLICITLY_DENIED, (), reason, "no-allow")
-    if res_allow or id_allow:
-        rule = "resource-policy-allows" if res_allow else "identity-policy-allows"
-        return done(Verdict.ALLOWED, res_allow or id_allow, DenyReason.NONE, rule)
+    # AWS: naming an account in Principal delegates to it: its identities still need an identity-based
+    # allow, except the root user (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts)
+    res_direct = tuple(r for r, via in res_pairs if r.applies and r.statement.effect is Effect.ALLOW
+                       and (via != VIA_ACCOUNT or who.kind in ("root", "service")))
+    if res_direct or id_allow:
+        rule = "resource-policy-allows" if res_direct else "identity-policy-allows"
+        return done(Verdict.ALLOWED, res_direct or id_allow, DenyReason.NONE, rule)
     # SIMULATION: when nothing allows in the same account we use the identity-based wording.
     return done(Verdict.IMPLICITLY_DENIED, (), DenyReason.NO_IDENTITY_POLICY_ALLOWS, "no-allow")

@@ -50,6 +50,8 @@ def _spec(operator: str) -> OperatorSpec | None:
 
 
 def _number(s: str) -> float | None:
+    if not s or "_" in s or s != s.strip():  # Python's float() accepts "1_000" and " 5 "; a policy number does not
+        return None
     try:
         v = float(s)
     except ValueError:
@@ -144,9 +146,10 @@ class _Compiled:
 # Derived, immutable facts about a clause, keyed by identity (the clause is kept alive in the entry,
 # so its id cannot be reused while cached). A cache of pure values, not application state.
 _CLAUSES: dict[int, tuple[ConditionClause, _Compiled | None]] = {}
-_MAX_CACHED = 5_000
-_MAX_MEMO = 32  # per clause
-_MAX_KEY_CHARS = 1_024  # request values longer than this are never kept in a memo
+# Worst case retained: _MAX_CACHED * _MAX_MEMO * _MAX_KEY_CHARS characters (about 16 M).
+_MAX_CACHED = 2_000
+_MAX_MEMO = 16  # per clause
+_MAX_KEY_CHARS = 512  # request values longer than this are never kept in a memo
 
 
 def _compile_clause(clause: ConditionClause) -> _Compiled | None:

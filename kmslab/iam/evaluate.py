@@ -49,9 +49,11 @@ def _memo(comp: _CompiledStatement, key: tuple[str, ...], make: Callable[[], tup
 
 # Derived facts about a statement keyed by identity; the statement is kept alive in the entry.
 _STATEMENTS: dict[int, tuple[Statement, _CompiledStatement]] = {}
-_MAX_CACHED = 2_000
-_MAX_MEMO = 32  # per statement
-_MAX_KEY_CHARS = 1_024  # request values longer than this are never kept in a memo
+# Worst case retained: _MAX_CACHED * 2 * _MAX_MEMO entries of at most 2 * _MAX_KEY_CHARS characters
+# of request facts each (about 32 M characters); results are keyed on everything they depend on.
+_MAX_CACHED = 1_000
+_MAX_MEMO = 16  # per statement
+_MAX_KEY_CHARS = 512  # request values longer than this are never kept in a memo
 
 
 def _compiled(stmt: Statement) -> _CompiledStatement:
@@ -131,6 +133,10 @@ def principal_check(stmt: Statement, request: Request) -> tuple[ElementCheck | N
     if block is None:
         return None, ""
     via = principal_match(block, request.caller)
+    # SIMULATION: NotPrincipal spares the caller when any entry names it (its ARN, its role for a
+    # session, or its account). AWS says that without the account ARN (and the role ARN for a
+    # session) a NotPrincipal Deny "might" deny the named principal too; we do not model that
+    # service-dependent case (reference_policies_elements_notprincipal.html).
     wanted = _compiled(stmt).principals
     matched = bool(via) != block.negated
     return (ElementCheck(Element.PRINCIPAL, matched, wanted, caller_labels(request.caller),
@@ -154,12 +160,13 @@ def evaluate_statement_via(stmt: Statement, policy: Policy, request: Request, ga
     if not comp.pure:
         return _evaluate_statement(stmt, policy, request, gate, policy_name, ctx)
     got = tuple(ctx.get(k, ()) for k in comp.condition_keys)
-    key = (gate, policy_name, policy.kind, policy.version, request.caller.arn, request.action, request.resource, got)
+    key = (gate, policy_name, policy.kind, policy.version, request.caller, request.action, request.resource, got)
     hit = comp.results.get(key)
     if hit is None:
         hit = _evaluate_statement(stmt, policy, request, gate, policy_name, ctx)
-        if len(comp.results) < _MAX_MEMO and sum(len(v) for vals in got for v in vals) + len(request.resource) + len(request.action) \
-                <= 2 * _MAX_KEY_CHARS:
+        size = sum(len(v) for vals in got for v in vals) + len(request.resource) + len(request.action) \
+            + len(request.caller.arn) + len(policy_name)
+        if len(comp.results) < _MAX_MEMO and size <= 2 * _MAX_KEY_CHARS:
             comp.results[key] = hit
     return hit
 
@@ -174,7 +181,8 @@ def _evaluate_statement(stmt: Statement, policy: Policy, request: Request, gate:
     if stmt.principal is None:
         pcheck, via = None, ""
     else:
-        pcheck, via = _memo(comp, ("P", caller.arn, caller.role_arn), lambda: _principal_pair(stmt, request))
+        pcheck, via = _memo(comp, ("P", caller.arn, caller.kind, caller.account, caller.role_arn),
+                            lambda: _principal_pair(stmt, request))
     if pcheck is not None:
         if resource_based:
             checks.append(pcheck)

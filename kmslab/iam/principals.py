@@ -109,7 +109,11 @@ def principal_match(block: PrincipalBlock, caller: Caller) -> str:
         elif entry.type is PrincipalType.SERVICE:
             via = VIA_SERVICE if caller.kind == "service" and (text == "*" or text.lower() == caller.arn.lower()) else VIA_NONE
         else:
-            via = VIA_DIRECT if text == caller.arn else VIA_NONE
+            # AWS: "Federated" names an identity provider (web identity or SAML) and "CanonicalUser"
+            # an S3 canonical id; neither names an IAM user, role or session, and an STS federated
+            # user is named with "AWS" (reference_policies_elements_principal.html).
+            # SIMULATION: our callers are never web-identity or SAML sessions, so these never match.
+            via = VIA_NONE
         if via == VIA_DIRECT or via == VIA_SERVICE:
             return via
         if via and not best:

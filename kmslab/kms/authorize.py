@@ -23,6 +23,11 @@ from kmslab.iam.principals import VIA_ACCOUNT, VIA_NONE, caller_from_arn
 from kmslab.kms.grants import Grant
 
 _EC_PREFIX = "kms:encryptioncontext:"
+# AWS: the grant operations that accept an encryption context (symmetric keys); grant constraints
+# are not applied to the others (https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html)
+_EC_OPERATIONS = frozenset({"Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey",
+                            "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+                            "GenerateDataKeyPairWithoutPlaintext"})
 
 
 class KeyArnError(ValueError):
@@ -76,16 +81,20 @@ def _check_grant(grant: Grant, caller: Caller, action: str, key_arn: str, ec: Ma
     if op not in ops:
         return res(False, f"the grant does not include {op} (it allows {', '.join(ops) or 'nothing'})")
     c = grant.constraints
-    if c is not None and c.encryption_context_equals is not None:
-        # AWS: EncryptionContextEquals: the request's context must be exactly this, case-sensitive
-        # (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#terms-grant-constraints)
-        if dict(ec) != dict(c.encryption_context_equals):
-            return res(False, "the encryption context does not equal the grant's EncryptionContextEquals constraint")
-    if c is not None and c.encryption_context_subset is not None:
-        missing = [f"{k}={v}" for k, v in c.encryption_context_subset if ec.get(k) != v]
-        if missing:
-            return res(False, "the encryption context lacks " + ", ".join(missing)
-                       + " required by the grant's EncryptionContextSubset constraint")
+    if c is not None and op in _EC_OPERATIONS:
+        # AWS: constraints apply only to cryptographic operations that take an encryption context;
+        # in a grant constraint the key of each pair is not case sensitive, the value is
+        # (https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html)
+        got = {k.lower(): v for k, v in ec.items()}
+        if c.encryption_context_equals is not None:
+            want = {k.lower(): v for k, v in c.encryption_context_equals}
+            if got != want:
+                return res(False, "the encryption context does not equal the grant's EncryptionContextEquals constraint")
+        if c.encryption_context_subset is not None:
+            missing = [f"{k}={v}" for k, v in c.encryption_context_subset if got.get(k.lower()) != v]
+            if missing:
+                return res(False, "the encryption context lacks " + ", ".join(missing)
+                           + " required by the grant's EncryptionContextSubset constraint")
     if via == VIA_ACCOUNT and not iam_allows:
         # SIMULATION: a grant to an account root is treated like a key policy naming the account:
         # its principals also need an IAM policy allowing the operation (not confirmed in the docs).

@@ -29,8 +29,14 @@ def _where(r: StatementResult) -> str:
     return "the key policy" if r.gate is Gate.KEY_POLICY else r.policy_name
 
 
+def _ref(r: StatementResult) -> str:
+    """`statement `AllowUse` of the key policy`, or `statement 2 of the key policy` without a Sid."""
+    label = f"`{r.statement.sid}`" if r.statement.sid else str(r.statement.index + 1)
+    return f"statement {label} of {_where(r)}"
+
+
 def _names(results: tuple[StatementResult, ...]) -> str:
-    return " and ".join(f"`{r.statement.label}` of {_where(r)}" for r in results)
+    return " and ".join(_ref(r) for r in results)
 
 
 def describe_check(c: ElementCheck, d: Decision) -> str:
@@ -99,7 +105,7 @@ def _near_misses(d: Decision) -> list[Sentence]:
     for g in d.gates:
         for r in g.statements:
             if r.error:
-                out.append(Sentence(f"statement `{r.statement.label}` of {_where(r)} was ignored: {r.error}",
+                out.append(Sentence(f"{_ref(r)} was ignored: {r.error}",
                                     "near-miss", cite.EVALUATION_LOGIC))
                 continue
             if r.applies or r.statement.effect is not Effect.ALLOW:
@@ -113,7 +119,7 @@ def _near_misses(d: Decision) -> list[Sentence]:
                     not any(d.request.caller.account in w for w in principal.wanted):
                 continue  # a statement for another account is not a near miss
             url = cite.CONDITIONS_KMS if failed[0].element is Element.CONDITION else cite.EVALUATION_LOGIC
-            out.append(Sentence(f"statement `{r.statement.label}` of {_where(r)} did not apply: "
+            out.append(Sentence(f"{_ref(r)} did not apply: "
                                 + "; ".join(describe_check(c, d) for c in failed), "near-miss", url))
         for gr in g.grants:
             if not gr.applies:

@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kmslab.iam.decision import Decision, DenyReason, Gate
+from kmslab.iam.decision import Decision, DenyReason, Element, Gate, StatementResult
+from kmslab.iam.policy import Effect
 from kmslab.kms import citations as cite
 
 
@@ -41,6 +42,26 @@ AWS_MANAGED_REASON = ("AWS managed keys cannot be used across accounts: their ke
                       "use a customer managed key")
 
 
+def _label(r: StatementResult) -> str:
+    """`AllowUse` (quoted Sid) or the statement's 1-based number when it has no Sid."""
+    return f"`{r.statement.sid}`" if r.statement.sid else str(r.statement.index + 1)
+
+
+def _bypass_warning(d: Decision, gate: Gate) -> str:
+    """A warning when an Allow in `gate` failed only on its conditions: an unconditional statement
+    would silently drop them, so meeting the condition is the least-privilege fix."""
+    g = d.gate(gate)
+    for r in g.statements if g is not None else ():
+        failed = r.failed_checks
+        if r.statement.effect is Effect.ALLOW and not r.error and failed and \
+                all(c.element is Element.CONDITION for c in failed):
+            keys = ", ".join(dict.fromkeys(c.key for c in failed))
+            return (f"statement {_label(r)} of {'the key policy' if gate is Gate.KEY_POLICY else r.policy_name} "
+                    f"already allows this when {keys} matches its condition; prefer making the request meet it, "
+                    "as this statement has no condition")
+    return ""
+
+
 def _sid(action: str, prefix: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9]", "", action.split(":", 1)[-1])
 
@@ -58,8 +79,9 @@ def _iam_fix(d: Decision) -> Fix:
     name = iam.statements[0].policy_name if iam is not None and iam.statements else ""
     stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Action": a, "Resource": d.request.resource}
     where = name or f"an IAM policy of {c.arn}"
+    warning = _bypass_warning(d, Gate.IAM_POLICY)
     return Fix(Gate.IAM_POLICY, c.account, name, f"add `{a}` on this key's ARN to {where}", stmt, None,
-               False, "", True, "", cite.IAM_POLICIES)
+               bool(warning), warning, True, "", cite.IAM_POLICIES)
 
 
 def _key_policy_fix(d: Decision) -> Fix:
@@ -81,8 +103,9 @@ def _key_policy_fix(d: Decision) -> Fix:
     summary = f"add a statement to the key policy allowing {who} to use `{a}`"
     if then is not None:
         summary += f", then {then.summary}"
-    return Fix(Gate.KEY_POLICY, req.resource_account, "key policy", summary, stmt, None, False, "", True, "",
-               cite.CROSS_ACCOUNT if req.cross_account else cite.KEY_POLICIES, then)
+    warning = _bypass_warning(d, Gate.KEY_POLICY)
+    return Fix(Gate.KEY_POLICY, req.resource_account, "key policy", summary, stmt, None, bool(warning), warning, True,
+               "", cite.CROSS_ACCOUNT if req.cross_account else cite.KEY_POLICIES, then)
 
 
 def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER") -> Fix | None:
@@ -92,7 +115,7 @@ def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER") -> Fix | N
         return None
     if d.reason in (DenyReason.EXPLICIT_DENY_RESOURCE_POLICY, DenyReason.EXPLICIT_DENY_IDENTITY_POLICY):
         r = d.determining[0]
-        return _impossible(d, r.gate, f"statement `{r.statement.label}` of {r.policy_name} explicitly denies "
+        return _impossible(d, r.gate, f"statement {_label(r)} of {r.policy_name} explicitly denies "
                            f"{d.request.action}; no allow can override it, so that deny must be narrowed or removed",
                            risky=True, index=r.statement.index, name=r.policy_name)
     if d.rule == "not-cross-account-operation":

@@ -32,6 +32,13 @@ TABLE = [
     ("cross-both", f"arn:aws:iam::{OTHER}:user/u", bucket({"AWS": OTHER}), (IAM_ALLOW,), Verdict.ALLOWED, DenyReason.NONE),
     ("cross-bucket-only", f"arn:aws:iam::{OTHER}:user/u", bucket({"AWS": OTHER}), (), Verdict.IMPLICITLY_DENIED, DenyReason.NO_IDENTITY_POLICY_ALLOWS),
     ("cross-iam-only", f"arn:aws:iam::{OTHER}:user/u", None, (IAM_ALLOW,), Verdict.IMPLICITLY_DENIED, DenyReason.NO_RESOURCE_POLICY_ALLOWS),
+    # AWS: an account principal delegates: its identities still need an identity-based allow
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts)
+    ("same-account-principal-alone-denied", f"arn:aws:iam::{OWNER}:user/u", bucket({"AWS": f"arn:aws:iam::{OWNER}:root"}), (), Verdict.IMPLICITLY_DENIED, DenyReason.NO_IDENTITY_POLICY_ALLOWS),
+    ("same-account-id-principal-alone-denied", f"arn:aws:iam::{OWNER}:user/u", bucket({"AWS": OWNER}), (), Verdict.IMPLICITLY_DENIED, DenyReason.NO_IDENTITY_POLICY_ALLOWS),
+    ("same-account-principal-plus-iam", f"arn:aws:iam::{OWNER}:user/u", bucket({"AWS": OWNER}), (IAM_ALLOW,), Verdict.ALLOWED, DenyReason.NONE),
+    ("same-account-root-user-by-account-principal", f"arn:aws:iam::{OWNER}:root", bucket({"AWS": OWNER}), (), Verdict.ALLOWED, DenyReason.NONE),
+    ("same-everyone-principal", f"arn:aws:iam::{OWNER}:user/u", bucket("*"), (), Verdict.ALLOWED, DenyReason.NONE),
     ("deny-bucket", f"arn:aws:iam::{OWNER}:user/u", bucket("*", "Deny"), (IAM_ALLOW,), Verdict.EXPLICITLY_DENIED, DenyReason.EXPLICIT_DENY_RESOURCE_POLICY),
     ("deny-iam", f"arn:aws:iam::{OTHER}:user/u", bucket({"AWS": OTHER}), (IAM_ALLOW, IAM_DENY), Verdict.EXPLICITLY_DENIED, DenyReason.EXPLICIT_DENY_IDENTITY_POLICY),
 ]

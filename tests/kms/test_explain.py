@@ -31,8 +31,8 @@ def test_explain_cross_account_without_iam_policy() -> None:
 def test_explain_seed_worked_example_allowed() -> None:
     d = authorize_kms(BOB, "kms:GenerateDataKey", KEY, key_policy=seed_key_policy(), identity_policies=[seed_bob_policy()])
     assert texts(d) == [("verdict", "allowed: the key policy in account 222222222222 allows kms:GenerateDataKey "
-                                    "(`Enable Cross Account Access` of the key policy) and an identity-based policy in "
-                                    "account 111111111111 allows it too (`statement 1` of bob's IAM policy)")]
+                                    "(statement `Enable Cross Account Access` of the key policy) and an identity-based policy in "
+                                    "account 111111111111 allows it too (statement 1 of bob's IAM policy)")]
 
 
 def test_explain_condition_near_miss_names_wanted_and_got() -> None:
@@ -60,7 +60,7 @@ def test_explain_iam_policy_ignored_note() -> None:
 def test_explain_explicit_deny() -> None:
     kp = key_policy(root_stmt(), {"Sid": "NoDecrypt", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})
     d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=kp, identity_policies=[ALICE_ALL])
-    assert texts(d) == [("verdict", "denied: `NoDecrypt` of the key policy explicitly denies kms:Decrypt"),
+    assert texts(d) == [("verdict", "denied: statement `NoDecrypt` of the key policy explicitly denies kms:Decrypt"),
                         ("cause", "an explicit deny overrides every allow, including grants")]
     assert explain(d)[0].citation == cite.EVALUATION_LOGIC
 
@@ -76,7 +76,7 @@ def test_explain_enables_iam_allowed() -> None:
     d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(root_stmt()),
                       identity_policies=[iam_policy({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}, name="alice's IAM policy")])
     assert texts(d) == [("verdict", "allowed: the key policy lets account 222222222222 use IAM policies for this key "
-                                    "(`EnableIAM` of the key policy), and `statement 1` of alice's IAM policy allows kms:Decrypt")]
+                                    "(statement `EnableIAM` of the key policy), and statement 1 of alice's IAM policy allows kms:Decrypt")]
 
 
 def test_explain_other_accounts_statements_are_not_near_misses() -> None:
