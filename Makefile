@@ -38,11 +38,10 @@ install: $(VENV)/.stamp-install
 install-test: $(VENV)/.stamp-install-test
 
 # Load shipped content (scenarios, quiz questions). Each loader is idempotent.
-# TODO(lead): the guards go once `loadscenarios` and `loadquestions` exist in every checkout.
 load-content: install
 	$(PY) manage.py migrate --noinput
-	@if $(PY) manage.py help --commands | grep -qx loadscenarios; then $(PY) manage.py loadscenarios; else echo "(loadscenarios not available yet)"; fi
-	@if $(PY) manage.py help --commands | grep -qx loadquestions; then $(PY) manage.py loadquestions; else echo "(loadquestions not available yet)"; fi
+	$(PY) manage.py loadscenarios
+	$(PY) manage.py loadquestions
 
 run: load-content
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -12,4 +12,20 @@
       target.focus();
     }
   });
+
+  // The phone menu: Bootstrap's collapse without Bootstrap's 80 KB bundle (the only Bootstrap
+  // JavaScript component the app uses). Toggles `.show` and keeps aria-expanded true.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest('[data-bs-toggle="collapse"]');
+    if (!toggle) {
+      return;
+    }
+    var target = document.querySelector(toggle.getAttribute("data-bs-target"));
+    if (!target) {
+      return;
+    }
+    var open = target.classList.toggle("show");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.classList.toggle("collapsed", !open);
+  });
 })();

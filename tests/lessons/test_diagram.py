@@ -55,3 +55,10 @@ def test_diagram_ids_are_unique_per_instance() -> None:
 def test_diagram_custom_operation_and_caller_label() -> None:
     html = render(operation="kms:Decrypt", caller_label="IAM user")
     assert "kms:Decrypt" in html and "IAM user" in html
+
+
+def test_diagram_same_account_drops_the_boundary_and_account_b() -> None:
+    html = render(diagram_id="d2", same_account=True)  # type: ignore[arg-type]
+    assert "Account B" not in html
+    assert "no account boundary" in html and "Same-account KMS call" in html
+    assert "enable IAM policies" in html

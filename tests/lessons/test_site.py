@@ -23,7 +23,7 @@ def test_base_template_has_landmarks_skip_link_and_theme_script(client: Client) 
     for landmark in ("<header", "<nav", '<main id="main"', "<footer"):
         assert landmark in html
     assert "/static/js/theme.js" in html
-    assert "/static/vendor/bootstrap-5.3.9/css/bootstrap.min.css" in html
+    assert "/static/vendor/bootstrap-5.3.9/css/bootstrap.kmslab.min.css" in html
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
 
 
