@@ -19,6 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+# the one linear matcher (no quadratic copy here); re-exported for callers that import it from actions
+from kmslab.iam.wildcard import wildcard_match as wildcard_match
+
 WRITE = "Write"
 READ = "Read"
 LIST = "List"
@@ -169,32 +172,6 @@ def lookup_action(name: object) -> ActionInfo | None:
     return _BY_LOWER.get(name.lower())
 
 
-def wildcard_match(pattern: str, text: str) -> bool:
-    """`*` (any run) and `?` (one character), whole string, case as given. Greedy with a single
-    backtrack point: O(len(pattern) * len(text)) worst case, never exponential."""
-    p = t = 0
-    star_p = -1
-    star_t = 0
-    lp, lt = len(pattern), len(text)
-    while t < lt:
-        if p < lp and (pattern[p] == "?" or pattern[p] == text[t]):
-            p += 1
-            t += 1
-        elif p < lp and pattern[p] == "*":
-            star_p = p
-            star_t = t
-            p += 1
-        elif star_p != -1:
-            p = star_p + 1
-            star_t += 1
-            t = star_t
-        else:
-            return False
-    while p < lp and pattern[p] == "*":
-        p += 1
-    return p == lp
-
-
 def split_action(text: str) -> tuple[str, str]:
     """`kms:Decrypt` -> ("kms", "Decrypt"); no colon -> ("", text)."""
     service, colon, name = text.partition(":")
@@ -222,6 +199,47 @@ def _expand_lowered(low: str) -> tuple[ActionInfo, ...]:
     else:
         pool = list(_BY_LOWER.items())
     return tuple(info for name, info in pool if wildcard_match(low, name))
+
+
+def pattern_covers(pattern: str, other: str) -> bool:
+    """Every action `other` names is also named by `pattern` (both lower-cased).
+
+    A plain name is covered when the pattern matches it. A pattern is compared as a set: matching
+    its text literally would claim `kms:*ecrypt` is covered by `kms:?ecrypt`. So each wildcard of
+    `other` becomes a character no literal matches; then only a `*` of `pattern` (or a `?`, for a
+    `?` of `other`) can absorb it, which makes a match a proof of cover. A miss is only a missing
+    suggestion."""
+    if "*" not in other and "?" not in other:
+        return wildcard_match(pattern, other)
+    if "\x00" in pattern or ("*" in other and "?" in pattern):
+        return False
+    return wildcard_match(pattern, other.replace("*", "\x00").replace("?", "\x00"))
+
+
+def covered_entries(lowered: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """(i, j) for each entry i that entry j covers: j is the first such entry, an earlier repeat of
+    entry i or a different pattern naming every action entry i names."""
+    wild_at = [j for j, b in enumerate(lowered) if "*" in b or "?" in b]
+    if not wild_at and len(set(lowered)) == len(lowered):
+        return ()  # fast path: no pattern and no repeat, so nothing can be covered
+    out: list[tuple[int, int]] = []
+    for i, a in enumerate(lowered):
+        hit = lowered.index(a)
+        if hit >= i:
+            hit = -1
+        for j in wild_at:
+            if hit != -1 and j > hit:
+                break
+            b = lowered[j]
+            if b != a and pattern_covers(b, a):
+                hit = j
+                break
+        if hit != -1:
+            out.append((i, hit))
+    return tuple(out)
+
+
+cached_covered_entries = functools.lru_cache(maxsize=1024)(covered_entries)
 
 
 def suggest_action(name: object) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 from dataclasses import dataclass
 
 MAX_DEPTH = 64
@@ -66,13 +67,11 @@ class LineIndex:
     __slots__ = ("starts",)
 
     def __init__(self, text: str) -> None:
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
-        self.starts = starts
+        # starts[k] = offset of line k+1: a running sum of (line length + 1), all in C (~2x
+        # faster than a str.find loop on a 30 KB document)
+        lines = text.split("\n")
+        lines.pop()  # the last line has no newline after it, so it starts no further line
+        self.starts: list[int] = [0, *accumulate(map((1).__add__, map(len, lines)))]
 
     def position(self, offset: int) -> tuple[int, int]:
         if offset < 0:
@@ -87,7 +86,12 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 # fast paths for the common case (no escapes); the general readers below handle the rest
 _SIMPLE_STR = re.compile(r'"([^"\\\x00-\x1f]*)"')
 _SIMPLE_KEY = re.compile(r'"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
-_SEP = re.compile(r"[ \t\n\r]*([,}\]])[ \t\n\r]*")
+# after a value inside an object: `,` (then white space, and the next key when it is simple), or
+# the closing `}`; inside an array: `,` (then white space) or the closing `]`
+# ... and, when there is one, the simple string value that follows (most values of a policy are)
+_OBJ_NEXT = re.compile(
+    r'[ \t\n\r]*(?:(,)[ \t\n\r]*(?:"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*(?:"([^"\\\x00-\x1f]*)")?)?|(\}))')
+_ARR_NEXT = re.compile(r'[ \t\n\r]*(?:(,)[ \t\n\r]*(?:"([^"\\\x00-\x1f]*)")?|(\]))')
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _LITERALS = (("true", BOOL, True), ("false", BOOL, False), ("null", NULL, None))
@@ -172,10 +176,11 @@ def read_json(text: str, max_depth: int = MAX_DEPTH) -> JNode:
     """Read one JSON document; raises JsonSyntaxError (caught by parse, never by callers)."""
     n = len(text)
     ws = _WS.match
-    sep = _SEP.match
     simple_str = _SIMPLE_STR.match
+    obj_next = _OBJ_NEXT.match
+    arr_next = _ARR_NEXT.match
     pos = ws(text, 0).end()  # type: ignore[union-attr]
-    # stack frames: [node, is_object]; the pending key of an object frame lives in keys[]
+    # open containers; the pending key of an object lives in keys[]
     stack: list[JNode] = []
     keys: list[tuple[str, int, int]] = []
     while True:
@@ -184,7 +189,16 @@ def read_json(text: str, max_depth: int = MAX_DEPTH) -> JNode:
             raise _value_error(text, pos)
         ch = text[pos]
         value: JNode
-        if ch == "{" or ch == "[":
+        if ch == '"':
+            sm = simple_str(text, pos)
+            if sm is not None:
+                end = sm.end()
+                value = JNode(STRING, sm.group(1), pos, end)
+            else:
+                s, end = _read_string(text, pos)
+                value = JNode(STRING, s, pos, end)
+            pos = end
+        elif ch == "{" or ch == "[":
             if len(stack) >= max_depth:
                 raise JsonSyntaxError("too-deep", f"nesting deeper than {max_depth} levels", pos,
                                       "a policy needs only a few levels; remove the extra nesting")
@@ -201,15 +215,6 @@ def read_json(text: str, max_depth: int = MAX_DEPTH) -> JNode:
                 if is_obj:
                     pos = _read_key(text, pos, keys)
                 continue
-        elif ch == '"':
-            sm = simple_str(text, pos)
-            if sm is not None:
-                end = sm.end()
-                value = JNode(STRING, sm.group(1), pos, end)
-            else:
-                s, end = _read_string(text, pos)
-                value = JNode(STRING, s, pos, end)
-            pos = end
         elif ch == "-" or "0" <= ch <= "9":
             m = _NUMBER.match(text, pos)
             if m is None:
@@ -237,32 +242,67 @@ def read_json(text: str, max_depth: int = MAX_DEPTH) -> JNode:
                                           pos, "a policy is a single JSON object; remove what follows its closing `}`")
                 return value
             top = stack[-1]
-            items = top.value
-            assert isinstance(items, list)
-            is_obj = top.kind == OBJECT
-            if is_obj:
+            items: list[object] = top.value  # type: ignore[assignment]
+            if top.kind is OBJECT:
                 key, ks, ke = keys.pop()
                 items.append(Member(key, ks, ke, value))
-            else:
-                items.append(value)
-            sm = sep(text, pos)
-            if sm is not None:
-                c = sm.group(1)
-                if c == ",":
+                sm = obj_next(text, pos)
+                while sm is not None:  # hot path: `, "key": "simple string"` members, attached here
+                    _, next_key, s, closing = sm.groups()
+                    if closing is not None or next_key is None or s is None:
+                        break
                     pos = sm.end()
-                    if is_obj:
-                        pos = _read_key(text, pos, keys)
-                    break
-                if c == ("}" if is_obj else "]"):
-                    close_at = sm.start(1)
+                    key_start = sm.start(2) - 1
+                    items.append(Member(next_key, key_start, key_start + len(next_key) + 2,
+                                        JNode(STRING, s, pos - len(s) - 2, pos)))
+                    sm = obj_next(text, pos)
+                if sm is not None:
+                    _, next_key, s, closing = sm.groups()  # one call instead of one per group
+                    if closing is None:  # a comma
+                        pos = sm.end()
+                        if next_key is None:
+                            pos = _read_key(text, pos, keys)
+                            break
+                        key_start = sm.start(2) - 1
+                        keys.append((next_key, key_start, key_start + len(next_key) + 2))  # a simple key
+                        if s is None:
+                            break
+                        value = JNode(STRING, s, pos - len(s) - 2, pos)  # ... and a simple string value
+                        continue
+                    close_at = sm.start(4)
                     top.end = close_at + 1
                     pos = close_at + 1
                     value = top
                     stack.pop()
                     continue
+                expected = "`,` or `}`"
+            else:
+                items.append(value)
+                sm = arr_next(text, pos)
+                while sm is not None:  # hot path: `, "simple string"` items, attached here
+                    _, s, closing = sm.groups()
+                    if closing is not None or s is None:
+                        break
+                    pos = sm.end()
+                    items.append(JNode(STRING, s, pos - len(s) - 2, pos))
+                    sm = arr_next(text, pos)
+                if sm is not None:
+                    _, s, closing = sm.groups()
+                    if closing is None:  # a comma
+                        pos = sm.end()
+                        if s is None:
+                            break
+                        value = JNode(STRING, s, pos - len(s) - 2, pos)  # ... and a simple string
+                        continue
+                    close_at = sm.start(3)
+                    top.end = close_at + 1
+                    pos = close_at + 1
+                    value = top
+                    stack.pop()
+                    continue
+                expected = "`,` or `]`"
             pos = ws(text, pos).end()  # type: ignore[union-attr]
             c = text[pos] if pos < n else ""
-            expected = "`,` or `}`" if is_obj else "`,` or `]`"
             hint = "a comma is probably missing between two elements" if c in "\"{[" and c else (
                 "the document ends too early: a `}` or `]` is missing" if not c else "")
             raise JsonSyntaxError("invalid-json", f"expected {expected}, found {_describe(text, pos)}", pos, hint)

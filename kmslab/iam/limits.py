@@ -26,6 +26,8 @@ _WS_TABLE = str.maketrans("", "", " \t\n\r")
 
 def non_whitespace_size(text: str) -> int:
     """Characters not counting white space (IAM's measure)."""
+    if text.isascii():  # fast path: bytes.translate is several times faster than str.translate
+        return len(text.encode("ascii").translate(None, b" \t\n\r"))
     return len(text.translate(_WS_TABLE))
 
 

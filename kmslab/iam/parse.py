@@ -44,6 +44,18 @@ TOP_ELEMENTS = ("Version", "Id", "Statement")
 # SIMULATION: checked on the raw text only (a `\u0101` escape is not decoded first), and not for
 # parse_policy_object input.
 _KEY_POLICY_BAD_CHAR = re.compile(r"[^\t\n\r\x20-\x7e\xa0-\xff]")
+_KEY_POLICY_OK_BYTES = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F), *range(0xA0, 0x100)])
+
+
+def _key_policy_bad_char(text: str) -> re.Match[str] | None:
+    """The first character a key policy may not hold. Fast path: a Latin-1 document whose bytes
+    are all allowed is cleared by one `bytes.translate` (~10x faster than the regex search)."""
+    try:
+        if not text.encode("latin-1").translate(None, _KEY_POLICY_OK_BYTES):
+            return None
+    except UnicodeEncodeError:
+        pass  # a character above U+00FF: the search below finds the first bad one
+    return _KEY_POLICY_BAD_CHAR.search(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +127,7 @@ def _parse_text(text: object, kind: PolicyKind, name: str, limit: SizeLimit | No
     if size > lim.max_size:
         pre.append(_too_large(lim, size, Span("", 1, 1, *index.position(len(decoded)))))
     if kind is PolicyKind.KEY_POLICY:
-        bad = _KEY_POLICY_BAD_CHAR.search(decoded)
+        bad = _key_policy_bad_char(decoded)
         if bad is not None:
             line, col = index.position(bad.start())
             pre.append(Finding(

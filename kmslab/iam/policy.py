@@ -35,7 +35,13 @@ class PrincipalType(StrEnum):
     CANONICAL_USER = "CanonicalUser"
 
 
-@dataclass(frozen=True, slots=True)
+# Span and Value are built about a thousand times per 30 KB document. A frozen dataclass's
+# generated __init__ goes through `object.__setattr__` per field (~0.9 us for a Span); these two
+# keep every dataclass behaviour (frozen, eq, hash, repr, fields, replace, pickling) but set their
+# slots through the slot descriptors directly, which bypasses the frozen `__setattr__` (~0.5 us).
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Span:
     """Where an element stands in the source text.
 
@@ -50,16 +56,38 @@ class Span:
     end_line: int = 0
     end_column: int = 0
 
+    def __init__(self, pointer: str, line: int = 0, column: int = 0, end_line: int = 0,
+                 end_column: int = 0) -> None:
+        _set_pointer(self, pointer)
+        _set_line(self, line)
+        _set_column(self, column)
+        _set_end_line(self, end_line)
+        _set_end_column(self, end_column)
+
+
+_set_pointer = Span.__dict__["pointer"].__set__
+_set_line = Span.__dict__["line"].__set__
+_set_column = Span.__dict__["column"].__set__
+_set_end_line = Span.__dict__["end_line"].__set__
+_set_end_column = Span.__dict__["end_column"].__set__
 
 NO_SPAN = Span("")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Value:
     """One string value with its position (an action, a resource, a principal ARN, ...)."""
 
     text: str
     span: Span = NO_SPAN
+
+    def __init__(self, text: str, span: Span = NO_SPAN) -> None:
+        _set_text(self, text)
+        _set_span(self, span)
+
+
+_set_text = Value.__dict__["text"].__set__
+_set_span = Value.__dict__["span"].__set__
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ key-policy-resource-not-star.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,10 +24,11 @@ from kmslab.iam.actions import (
     KNOWN_SERVICE_PREFIXES,
     expand_action_pattern,
     lookup_action,
+    cached_covered_entries,
+    covered_entries,
     split_action,
     suggest_action,
     suggest_service,
-    wildcard_match,
 )
 from kmslab.iam.arn import account_of, is_account_id, is_bare_key_id, parse_arn
 from kmslab.iam.findings import Finding, Severity
@@ -178,41 +180,48 @@ def _check_actions(stmt: Statement) -> Iterator[Finding]:
         text = v.text
         if text == "*":
             continue
-        service, name = split_action(text)
-        if not service or not name:
-            yield Finding("invalid-action", _E, f"`{text[:80]}` is not an action", v.span,
-                          "write actions as `service:Name`, e.g. `kms:Decrypt`")
-            continue
-        svc = service.lower()
-        if "*" not in svc and "?" not in svc and svc not in KNOWN_SERVICE_PREFIXES:
-            fix = suggest_service(svc)
-            yield Finding("unknown-service", _W, f"`{service[:40]}` is not a service prefix KMS Lab knows", v.span,
-                          f"did you mean `{fix}:{name[:60]}`?" if fix else "check the service prefix (e.g. `kms`)")
-            continue
-        if svc != "kms":
-            continue
-        wild = "*" in name or "?" in name
-        if wild and not expand_action_pattern(text):
-            yield Finding("action-matches-nothing", _E, f"`{text[:80]}` matches no KMS action", v.span,
-                          "check the spelling of the pattern")
-        elif not wild and lookup_action(text) is None:
-            fix = suggest_action(text)
-            yield Finding("unknown-action", _E, f"`{text[:80]}` is not a KMS action", v.span,
-                          f"did you mean `{fix}`?" if fix else "see the KMS permissions reference")
+        # action texts recur across statements and documents: their verdict is cached by text
+        problem = _cached_action_problem(text) if len(text) <= 256 else _action_problem(text)
+        if problem is not None:
+            code, severity, message, hint = problem
+            yield Finding(code, severity, message, v.span, hint)
     yield from _redundant(values)
 
 
+def _action_problem(text: str) -> tuple[str, Severity, str, str] | None:
+    """What is wrong with one Action entry (code, severity, message, hint), or None."""
+    service, name = split_action(text)
+    if not service or not name:
+        return ("invalid-action", _E, f"`{text[:80]}` is not an action",
+                "write actions as `service:Name`, e.g. `kms:Decrypt`")
+    svc = service.lower()
+    if "*" not in svc and "?" not in svc and svc not in KNOWN_SERVICE_PREFIXES:
+        fix = suggest_service(svc)
+        return ("unknown-service", _W, f"`{service[:40]}` is not a service prefix KMS Lab knows",
+                f"did you mean `{fix}:{name[:60]}`?" if fix else "check the service prefix (e.g. `kms`)")
+    if svc != "kms":
+        return None
+    wild = "*" in name or "?" in name
+    if wild and not expand_action_pattern(text):
+        return ("action-matches-nothing", _E, f"`{text[:80]}` matches no KMS action",
+                "check the spelling of the pattern")
+    if not wild and lookup_action(text) is None:
+        fix = suggest_action(text)
+        return ("unknown-action", _E, f"`{text[:80]}` is not a KMS action",
+                f"did you mean `{fix}`?" if fix else "see the KMS permissions reference")
+    return None
+
+
+_cached_action_problem = functools.lru_cache(maxsize=2048)(_action_problem)
+
+
 def _redundant(values: tuple[Value, ...]) -> Iterator[Finding]:
-    lowered = [v.text.lower() for v in values]
-    for i, a in enumerate(lowered):
-        for j, b in enumerate(lowered):
-            if i == j:
-                continue
-            covered = (a == b and j < i) or (a != b and ("*" in b or "?" in b) and wildcard_match(b, a))
-            if covered:
-                yield Finding("redundant-action", _SUG, f"`{values[i].text[:80]}` is already covered by "
-                              f"`{values[j].text[:80]}`", values[i].span, "remove it")
-                break
+    lowered = tuple(v.text.lower() for v in values)
+    # the same Action list recurs across statements: which entries are covered is cached by text
+    pairs = cached_covered_entries(lowered) if sum(map(len, lowered)) <= 4096 else covered_entries(lowered)
+    for i, j in pairs:
+        yield Finding("redundant-action", _SUG, f"`{values[i].text[:80]}` is already covered by "
+                      f"`{values[j].text[:80]}`", values[i].span, "remove it")
 
 
 def _check_principals(stmt: Statement) -> Iterator[Finding]:
@@ -222,26 +231,39 @@ def _check_principals(stmt: Statement) -> Iterator[Finding]:
                       stmt.principal.span, 'add e.g. `"AWS": "arn:aws:iam::111122223333:root"`')
     for entry in stmt.principal.entries:
         text = entry.value.text
-        span = entry.value.span
-        if entry.type is PrincipalType.AWS:
-            if text == "*" or is_account_id(text):
-                continue
-            arn = parse_arn(text)
-            if arn is None or arn.service not in ("iam", "sts") or not is_account_id(arn.account):
-                yield Finding("invalid-principal", _E, f"`{text[:120]}` is not a valid AWS principal", span,
-                              "use an account id (`111122223333`), `arn:aws:iam::111122223333:root`, or a user or "
-                              "role ARN")
-            elif "*" in text or "?" in text:
-                yield Finding("invalid-principal", _E, f"`{text[:120]}`: wildcards are not allowed in a principal ARN",
-                              span, 'use `"*"` with an `aws:PrincipalArn` condition (`ArnLike`) instead')
-            elif arn.resource_type not in ("root", "user", "role", "assumed-role", "federated-user"):
-                yield Finding("invalid-principal", _E, f"`{text[:120]}` cannot be a principal "
-                              f"(`{arn.resource_type}` is not a principal type)", span,
-                              "IAM groups are not principals; name the users or roles")
-        elif entry.type is PrincipalType.SERVICE:
-            if not (text.endswith(".amazonaws.com") or text.endswith(".amazonaws.com.cn")):
-                yield Finding("invalid-principal", _W, f"`{text[:120]}` does not look like a service principal",
-                              span, "service principals look like `s3.amazonaws.com`")
+        # principals recur across statements and documents: their verdict is cached by text
+        problem = (_cached_principal_problem(entry.type, text) if len(text) <= 2048
+                   else _principal_problem(entry.type, text))
+        if problem is not None:
+            code, severity, message, hint = problem
+            yield Finding(code, severity, message, entry.value.span, hint)
+
+
+def _principal_problem(ptype: PrincipalType, text: str) -> tuple[str, Severity, str, str] | None:
+    """What is wrong with one Principal entry (code, severity, message, hint), or None."""
+    if ptype is PrincipalType.AWS:
+        if text == "*" or is_account_id(text):
+            return None
+        arn = parse_arn(text)
+        if arn is None or arn.service not in ("iam", "sts") or not is_account_id(arn.account):
+            return ("invalid-principal", _E, f"`{text[:120]}` is not a valid AWS principal",
+                    "use an account id (`111122223333`), `arn:aws:iam::111122223333:root`, or a user or role ARN")
+        if "*" in text or "?" in text:
+            return ("invalid-principal", _E, f"`{text[:120]}`: wildcards are not allowed in a principal ARN",
+                    'use `"*"` with an `aws:PrincipalArn` condition (`ArnLike`) instead')
+        if arn.resource_type not in ("root", "user", "role", "assumed-role", "federated-user"):
+            return ("invalid-principal", _E, f"`{text[:120]}` cannot be a principal "
+                    f"(`{arn.resource_type}` is not a principal type)",
+                    "IAM groups are not principals; name the users or roles")
+    elif ptype is PrincipalType.SERVICE:
+        if not (text.endswith(".amazonaws.com") or text.endswith(".amazonaws.com.cn")):
+            return ("invalid-principal", _W, f"`{text[:120]}` does not look like a service principal",
+                    "service principals look like `s3.amazonaws.com`")
+    return None
+
+
+_cached_principal_problem = functools.lru_cache(maxsize=2048)(_principal_problem)
+_cached_account_of = functools.lru_cache(maxsize=2048)(account_of)
 
 
 def _accounts_of(stmt: Statement) -> set[str]:
@@ -250,7 +272,8 @@ def _accounts_of(stmt: Statement) -> set[str]:
         return out
     for e in stmt.principal.entries:
         if e.type is PrincipalType.AWS:
-            acct = account_of(e.value.text)
+            text = e.value.text
+            acct = _cached_account_of(text) if len(text) <= 2048 else account_of(text)
             if acct:
                 out.add(acct)
     return out

@@ -1,4 +1,5 @@
-"""Benchmark: lint() of a ~30 KB key policy (target: median <= 5 ms). No timing asserted."""
+"""Benchmarks: lint() of a ~30 KB key policy (target: median <= 5 ms) and of a small identity
+policy. No timing asserted."""
 
 import json
 
@@ -44,3 +45,14 @@ def test_bench_lint_30kb_key_policy(benchmark, key_policy_text):
     result = benchmark(lint, key_policy_text, PolicyKind.KEY_POLICY, account=OWNER)
     assert result.ok, [(f.code, f.message) for f in result.findings]
     assert len(result.policy.statements) > 30
+
+
+def test_bench_lint_small_identity_policy(benchmark):
+    """The editor's common case: one short identity policy, linted on each change."""
+    text = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "UseKeyViaS3", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": f"arn:aws:kms:us-east-1:{OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]}, indent=2)
+    result = benchmark(lint, text, PolicyKind.IDENTITY, account=OWNER)
+    assert result.ok and not result.findings, [(f.code, f.message) for f in result.findings]
+    assert result.policy is not None and result.policy.statements[0].sid == "UseKeyViaS3"

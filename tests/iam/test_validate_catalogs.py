@@ -172,3 +172,20 @@ def test_limits_values_and_measure():
     assert KEY_POLICY_LIMIT.measure('{ "a": "é" }') == 13  # bytes, white space counted
     assert USER_INLINE_LIMIT.measure('{ "a":\n "é" }') == 9  # characters, white space not counted
     assert default_limit(PolicyKind.IDENTITY) == ROLE_INLINE_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("pattern", "other", "covers"),
+    [
+        ("*", "*:*", True),
+        ("*:*", "kms:*", True),
+        ("kms:*", "kms:*Key*", True),
+        ("kms:?ecrypt", "kms:*ecrypt", False),  # `*ecrypt` names more than `?ecrypt`
+        ("kms:gen*", "kms:*", False),
+    ],
+    ids=["star-covers-star-colon-star", "any-service-covers-kms", "kms-star-covers-pattern", "question-mark-narrower", "prefix-narrower"],
+)
+def test_pattern_covers_only_reports_provable_covers(pattern: str, other: str, covers: bool) -> None:
+    from kmslab.iam.actions import pattern_covers
+
+    assert pattern_covers(pattern, other) is covers
