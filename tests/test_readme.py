@@ -30,3 +30,19 @@ def test_readme_worked_decision_matches_the_cli_output():
     assert answer["decision"] == shown["decision"]
     assert answer["message"] == shown["message"]
     assert answer["explanation"][0] == shown["explanation"]
+
+
+def test_readme_names_every_module_with_a_simulation_note():
+    root = README.parent
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Where the simulation differs from AWS") :]
+    modules = {
+        path for path in list(root.glob("kmslab/**/*.py")) + list(root.glob("scenarios/**/*.py"))
+        if "# SIMULATION" in path.read_text(encoding="utf-8")
+    }
+    assert modules, "the code has SIMULATION notes"
+    missing = [
+        str(p.relative_to(root)) for p in modules
+        if str(p.relative_to(root)) not in section and f"`{p.name}`" not in section
+    ]
+    assert not missing, f"README's simulation section does not name: {missing}"
