@@ -3,12 +3,17 @@
 Logged-in learners are `user:<id>`; anonymous learners are `anon:<session key>` (a session is
 created on first use). Scenario attempts, quiz sittings and class memberships all key on this
 string, so an instructor's dashboard can see an anonymous learner's work, and work done before
-logging in can be claimed later.
+logging in can be claimed later: Django keeps session data but changes the session key at login,
+so the anonymous key is remembered in the session (`previous_anonymous_key`) for each app's
+`user_logged_in` receiver to move its rows to `user:<id>`.
 """
 
 from __future__ import annotations
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
+
+ANON_SESSION_KEY = "learner_anon_key"
 
 
 def learner_key(request: HttpRequest) -> str:
@@ -17,4 +22,13 @@ def learner_key(request: HttpRequest) -> str:
         return f"user:{user.pk}"
     if not request.session.session_key:
         request.session.save()
-    return f"anon:{request.session.session_key}"
+    key = f"anon:{request.session.session_key}"
+    if request.session.get(ANON_SESSION_KEY) != key:
+        request.session[ANON_SESSION_KEY] = key
+    return key
+
+
+def previous_anonymous_key(session: SessionBase) -> str | None:
+    """The anonymous key this session used before logging in, if it did any work."""
+    key = session.get(ANON_SESSION_KEY)
+    return key if isinstance(key, str) and key.startswith("anon:") else None

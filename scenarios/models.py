@@ -1,0 +1,106 @@
+"""Scenario rows, learners' attempts and progress.
+
+A Scenario row stores the scenario exactly as loaded (`data`, the plain dict of the TOML file)
+so staff can edit or clone it in the admin; `.spec()` turns it into the checked ScenarioSpec.
+Attempt and Progress are keyed by `kmslab.learner.learner_key` strings ("user:7",
+"anon:<session>"), so the classroom dashboard can read anonymous and logged-in work alike.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from scenarios.spec import ScenarioError, ScenarioSpec, spec_from_dict
+
+LEVELS = [("beginner", "Beginner"), ("intermediate", "Intermediate"), ("advanced", "Advanced")]
+OUTCOMES = [("success", "Success"), ("failure", "Failure"), ("invalid", "Invalid")]
+
+
+class Scenario(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    level = models.CharField(max_length=20, choices=LEVELS, default="beginner")
+    order = models.IntegerField(default=100)
+    data = models.JSONField(help_text="The scenario as loaded from its file (see scenarios/data/README.md).")
+    source_file = models.CharField(max_length=200, blank=True, help_text="Shipped file it was loaded from; empty for clones.")
+    is_published = models.BooleanField(default=True)
+    customized = models.BooleanField(
+        default=False, help_text="Edited by staff: `loadscenarios` leaves it alone unless --force."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def spec(self) -> ScenarioSpec:
+        """The checked spec (cached per row instance). Raises ScenarioError if `data` is broken."""
+        cached: ScenarioSpec | None = getattr(self, "_spec_cache", None)
+        if cached is None or getattr(self, "_spec_data", None) is not self.data or cached.slug != self.slug:
+            data = dict(self.data) if isinstance(self.data, dict) else self.data
+            if isinstance(data, dict):
+                data["slug"] = self.slug  # the row's slug wins (a clone renames it)
+            cached = spec_from_dict(data, source=self.source_file or self.slug)
+            self._spec_cache = cached
+            self._spec_data = self.data  # held, so `is` cannot match a recycled object
+        return cached
+
+    def spec_or_none(self) -> ScenarioSpec | None:
+        try:
+            return self.spec()
+        except ScenarioError:
+            return None
+
+
+class Attempt(models.Model):
+    """One simulate run by a learner (history; the classroom dashboard reads it)."""
+
+    learner_key = models.CharField(max_length=120, db_index=True)
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="attempts")
+    documents = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=10, choices=OUTCOMES)
+    solved = models.BooleanField(default=False)
+    failing_step = models.IntegerField(null=True, blank=True)
+    failing_gate = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=80, blank=True)
+    reason = models.CharField(max_length=500, blank=True, help_text="First failing step's AWS message, or the first error finding.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["scenario", "learner_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner_key} {self.scenario.slug} {self.outcome}"
+
+
+class Progress(models.Model):
+    """A learner's current state in one scenario: their saved documents and how it went."""
+
+    learner_key = models.CharField(max_length=120, db_index=True)
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="progress")
+    documents = models.JSONField(default=dict)
+    attempts = models.PositiveIntegerField(default=0)
+    hints_shown = models.PositiveIntegerField(default=0)
+    last_outcome = models.CharField(max_length=10, choices=OUTCOMES, blank=True)
+    last_result_summary = models.JSONField(default=dict, blank=True)
+    first_solved_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner_key", "scenario"], name="unique_progress_per_learner")
+        ]
+        verbose_name_plural = "progress"
+
+    def __str__(self) -> str:
+        return f"{self.learner_key} {self.scenario.slug}"
+
+    @property
+    def status(self) -> str:
+        if self.first_solved_at is not None:
+            return "solved"
+        return "in-progress" if self.attempts or self.documents else "not-started"

@@ -1,0 +1,145 @@
+"""A learner's progress in the scenarios: saved documents, attempts, solved.
+
+Keyed by `kmslab.learner.learner_key(request)` strings. Never loses saved work on bad input:
+documents are filtered to the scenario's editable names and size-capped before anything is
+overwritten, and an oversized document keeps its previously saved text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.db import transaction
+from django.utils import timezone
+
+from scenarios.models import Attempt, Progress, Scenario
+from scenarios.runner import RunResult
+
+MAX_DOCUMENT_CHARS = 64 * 1024  # per document; AWS's largest policy (key policy) is 32 KB
+MAX_ATTEMPTS_KEPT = 200  # per learner and scenario: older history is trimmed
+
+STATUSES = ("not-started", "in-progress", "solved")
+
+
+def _editable_names(scenario: Scenario) -> list[str]:
+    spec = scenario.spec_or_none()
+    if spec is None:
+        return []
+    return [d.name for d in spec.editable]
+
+
+def clean_documents(scenario: Scenario, documents: Mapping[str, object],
+                    previous: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Keep only the scenario's editable documents, as text, within the size cap. A value that
+    is not text or is too large falls back to the previously saved text (if any)."""
+    previous = previous or {}
+    out: dict[str, str] = {}
+    for name in _editable_names(scenario):
+        value = documents.get(name) if isinstance(documents, Mapping) else None
+        if isinstance(value, str) and len(value) <= MAX_DOCUMENT_CHARS:
+            out[name] = value
+        elif isinstance(previous.get(name), str):
+            out[name] = previous[name]
+    return out
+
+
+def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str, object],
+                   result: RunResult | None) -> Progress:
+    """Save the learner's documents and, when a result is given, one Attempt row.
+
+    `result` may be None to save work without a run (e.g. a document over the size cap)."""
+    learner_key = str(learner_key)[:120]
+    with transaction.atomic():
+        progress, _ = Progress.objects.select_for_update().get_or_create(
+            learner_key=learner_key, scenario=scenario
+        )
+        saved = progress.documents if isinstance(progress.documents, dict) else {}
+        docs = clean_documents(scenario, documents, saved)
+        progress.documents = {**saved, **docs}
+        if result is not None:
+            summary = result.summary()
+            failing = result.failing_step
+            reason = failing.error_message if failing else ""
+            if result.outcome == "invalid":
+                errors = summary.get("errors")
+                reason = "; ".join(errors) if isinstance(errors, list) else ""
+            Attempt.objects.create(
+                learner_key=learner_key, scenario=scenario, documents=docs, outcome=result.outcome,
+                solved=result.solved, failing_step=failing.index if failing else None,
+                failing_gate=(failing.failing_gate if failing else "")[:20],
+                error_code=(failing.error_code if failing else "")[:80], reason=reason[:500],
+            )
+            progress.attempts += 1
+            progress.last_outcome = result.outcome
+            progress.last_result_summary = summary
+            if result.solved and progress.first_solved_at is None:
+                progress.first_solved_at = timezone.now()
+        progress.save()
+        if result is not None and progress.attempts > MAX_ATTEMPTS_KEPT:
+            old = Attempt.objects.filter(learner_key=learner_key, scenario=scenario).values_list(
+                "id", flat=True)[MAX_ATTEMPTS_KEPT:]
+            Attempt.objects.filter(id__in=list(old)).delete()
+    return progress
+
+
+def current_documents(learner_key: str, scenario: Scenario) -> dict[str, str]:
+    """The learner's saved documents, with the starting text for any not saved yet."""
+    spec = scenario.spec()
+    docs = spec.starting_documents()
+    progress = Progress.objects.filter(learner_key=learner_key, scenario=scenario).first()
+    if progress is not None and isinstance(progress.documents, dict):
+        for name in docs:
+            value = progress.documents.get(name)
+            if isinstance(value, str):
+                docs[name] = value
+    return docs
+
+
+def reset_documents(learner_key: str, scenario: Scenario) -> dict[str, str]:
+    """Back to the starting documents (the attempt history and solved date are kept)."""
+    Progress.objects.filter(learner_key=learner_key, scenario=scenario).update(documents={})
+    return scenario.spec().starting_documents()
+
+
+def reveal_hint(learner_key: str, scenario: Scenario) -> int:
+    """Show one more hint; returns how many hints are now shown (capped at the hint count)."""
+    total = len(scenario.spec().hints)
+    with transaction.atomic():
+        progress, _ = Progress.objects.select_for_update().get_or_create(
+            learner_key=learner_key, scenario=scenario
+        )
+        progress.hints_shown = min(progress.hints_shown + 1, total)
+        progress.save(update_fields=["hints_shown", "updated_at"])
+    return progress.hints_shown
+
+
+def hints_shown(learner_key: str, scenario: Scenario) -> int:
+    progress = Progress.objects.filter(learner_key=learner_key, scenario=scenario).first()
+    return progress.hints_shown if progress else 0
+
+
+def has_attempted(learner_key: str, scenario: Scenario) -> bool:
+    return Attempt.objects.filter(learner_key=learner_key, scenario=scenario).exists()
+
+
+def status_for(learner_key: str, scenarios: Iterable[Scenario]) -> dict[str, str]:
+    """slug -> "not-started" | "in-progress" | "solved" for each scenario given."""
+    scenarios = list(scenarios)
+    rows = Progress.objects.filter(learner_key=learner_key, scenario__in=scenarios).select_related("scenario")
+    by_id = {p.scenario_id: p.status for p in rows}
+    return {s.slug: by_id.get(s.pk, "not-started") for s in scenarios}
+
+
+def claim(from_key: str, to_key: str) -> int:
+    """Move an anonymous learner's progress to their account after login (keeps the account's
+    own rows where both exist). Returns the number of rows moved."""
+    moved = 0
+    with transaction.atomic():
+        for p in Progress.objects.select_for_update().filter(learner_key=from_key):
+            if Progress.objects.filter(learner_key=to_key, scenario=p.scenario).exists():
+                continue
+            p.learner_key = to_key
+            p.save(update_fields=["learner_key", "updated_at"])
+            moved += 1
+        Attempt.objects.filter(learner_key=from_key).update(learner_key=to_key)
+    return moved

@@ -1,0 +1,75 @@
+"""Golden tests, one per shipped scenario: the reference solution solves it; the starting
+documents fail exactly as the scenario file documents (step, gate, AWS error code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scenarios.runner import RunResult, reference_result, run_scenario
+from scenarios.spec import ScenarioSpec, load_spec
+from tests.scenarios.builders import SHIPPED
+
+SPECS = {p.stem: load_spec(p) for p in SHIPPED}
+IDS = list(SPECS)
+
+
+def _describe(result: RunResult) -> str:
+    lines = [f"outcome={result.outcome}"]
+    for s in result.steps:
+        lines.append(f"  step {s.index} {s.outcome} (expect {s.expect}) {s.error_code} gate={s.failing_gate} {s.error_message}")
+    for o in result.objectives:
+        lines.append(f"  objective {o.id}: {'met' if o.met else 'NOT met'}: {o.detail}")
+    for d in result.documents:
+        for f in d.findings:
+            lines.append(f"  {d.name}: {f.severity} {f.code} {f.message}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("spec", SPECS.values(), ids=IDS)
+def test_reference_solution_solves_the_scenario(spec: ScenarioSpec) -> None:
+    result = reference_result(spec)
+    assert result.outcome == "success", _describe(result)
+    assert all(s.as_expected and s.outcome != "skipped" for s in result.steps), _describe(result)
+    assert all(o.met for o in result.objectives), _describe(result)
+    assert result.solved
+    assert not [f for d in result.documents if d.editable for f in d.findings if f.is_error]
+
+
+@pytest.mark.parametrize("spec", SPECS.values(), ids=IDS)
+def test_reference_solution_passed_as_documents_gives_the_same_outcome(spec: ScenarioSpec) -> None:
+    result = run_scenario(spec, dict(spec.solution))
+    assert result.solved, _describe(result)
+
+
+@pytest.mark.parametrize("spec", SPECS.values(), ids=IDS)
+def test_starting_documents_fail_with_the_documented_reason(spec: ScenarioSpec) -> None:
+    result = run_scenario(spec, {})
+    expected = spec.start_failure
+    assert result.outcome == "failure", _describe(result)
+    assert not result.solved
+    failing = result.failing_step
+    assert failing is not None, _describe(result)
+    assert failing.index == expected.step, _describe(result)
+    codes = {failing.error_code} | {c.error_code for c in failing.calls if c.error_code}
+    assert expected.error in codes, _describe(result)
+    assert failing.failing_gate == expected.gate, _describe(result)
+    # the steps before it went as expected; the ones after are skipped
+    assert all(s.as_expected for s in result.steps[: expected.step - 1]), _describe(result)
+    assert all(s.outcome == "skipped" for s in result.steps[expected.step:]), _describe(result)
+
+
+@pytest.mark.parametrize("spec", SPECS.values(), ids=IDS)
+def test_starting_failure_comes_with_engine_explanation(spec: ScenarioSpec) -> None:
+    failing = run_scenario(spec, {}).failing_step
+    assert failing is not None
+    assert failing.explanation, "the failing step must carry the engine's explanation"
+    assert failing.explanation[0].kind == "verdict"
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_starting_documents_are_valid_so_the_learner_sees_a_real_failure(path: Path) -> None:
+    result = run_scenario(load_spec(path), {})
+    errors = [(d.name, f.code) for d in result.documents for f in d.findings if f.is_error]
+    assert errors == []

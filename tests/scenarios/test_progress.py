@@ -1,0 +1,127 @@
+"""Progress: saved documents, attempts, solved, statuses; bad input never loses work."""
+
+from __future__ import annotations
+
+import pytest
+
+from scenarios import progress
+from scenarios.loader import load_scenarios
+from scenarios.models import Attempt, Progress, Scenario
+from scenarios.runner import DocumentResult, ObjectiveResult, RunResult, StepResult
+
+pytestmark = pytest.mark.django_db
+
+LEARNER = "anon:abc123"
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    load_scenarios()
+    return Scenario.objects.get(slug="s3-cross-account-upload")
+
+
+def make_result(outcome: str = "failure", solved: bool = False) -> RunResult:
+    step = StepResult(
+        index=1, title="upload", caller="bob", service="s3", operation="PutObject", expect="success",
+        outcome="success" if outcome == "success" else "failure",
+        error_code="" if outcome == "success" else "AccessDeniedException",
+        error_message="" if outcome == "success" else "User: bob is not authorized",
+        failing_gate="" if outcome == "success" else "key-policy",
+    )
+    return RunResult(
+        slug="s3-cross-account-upload", outcome=outcome,  # type: ignore[arg-type]
+        documents=(DocumentResult("key_policy", "Account A key policy", "222222222222", "key_policy", "{}", ()),),
+        steps=(step,) if outcome != "invalid" else (),
+        objectives=(ObjectiveResult("steps", "Every step", solved),),
+    )
+
+
+def test_current_documents_start_with_the_starting_text(scenario: Scenario) -> None:
+    assert progress.current_documents(LEARNER, scenario) == scenario.spec().starting_documents()
+
+
+def test_record_attempt_saves_documents_and_history(scenario: Scenario) -> None:
+    docs = {"key_policy": '{"Version": "2012-10-17"}', "iam_policy": "{}", "evil": "x"}
+    p = progress.record_attempt(LEARNER, scenario, docs, make_result())
+    assert p.attempts == 1 and p.last_outcome == "failure" and p.first_solved_at is None
+    assert progress.current_documents(LEARNER, scenario)["key_policy"] == '{"Version": "2012-10-17"}'
+    attempt = Attempt.objects.get()
+    assert attempt.failing_gate == "key-policy" and attempt.error_code == "AccessDeniedException"
+    assert "evil" not in attempt.documents and "evil" not in p.documents
+    assert p.last_result_summary["failing_step"] == 1
+
+
+def test_record_attempt_marks_first_solved_once(scenario: Scenario) -> None:
+    first = progress.record_attempt(LEARNER, scenario, {}, make_result("success", solved=True))
+    solved_at = first.first_solved_at
+    assert solved_at is not None
+    again = progress.record_attempt(LEARNER, scenario, {}, make_result("failure"))
+    assert again.first_solved_at == solved_at and again.attempts == 2
+
+
+def test_oversized_or_wrong_type_documents_keep_previous_work(scenario: Scenario) -> None:
+    progress.record_attempt(LEARNER, scenario, {"key_policy": "my careful work"}, make_result())
+    huge = "x" * (progress.MAX_DOCUMENT_CHARS + 1)
+    progress.record_attempt(LEARNER, scenario, {"key_policy": huge, "iam_policy": ["not", "text"]}, None)
+    docs = progress.current_documents(LEARNER, scenario)
+    assert docs["key_policy"] == "my careful work"
+    assert docs["iam_policy"] == scenario.spec().document("iam_policy").text  # type: ignore[union-attr]
+
+
+def test_record_attempt_without_result_saves_work_but_no_attempt(scenario: Scenario) -> None:
+    p = progress.record_attempt(LEARNER, scenario, {"iam_policy": "draft"}, None)
+    assert p.attempts == 0 and Attempt.objects.count() == 0
+    assert progress.current_documents(LEARNER, scenario)["iam_policy"] == "draft"
+
+
+def test_invalid_attempt_records_the_error_findings_as_reason(scenario: Scenario) -> None:
+    from kmslab.iam.findings import Finding, Severity
+
+    result = RunResult(
+        slug="s3-cross-account-upload", outcome="invalid",
+        documents=(DocumentResult("key_policy", "t", "222222222222", "key_policy", "{", (
+            Finding("invalid-json", Severity.ERROR, "not valid JSON"),)),),
+    )
+    progress.record_attempt(LEARNER, scenario, {"key_policy": "{"}, result)
+    assert Attempt.objects.get().reason == "key_policy: invalid-json"
+
+
+def test_status_for_reports_each_scenario(scenario: Scenario) -> None:
+    other = Scenario.objects.get(slug="cross-account-download")
+    third = Scenario.objects.get(slug="guardrail-explicit-deny")
+    progress.record_attempt(LEARNER, scenario, {}, make_result("success", solved=True))
+    progress.record_attempt(LEARNER, other, {"key_policy": "draft"}, make_result())
+    status = progress.status_for(LEARNER, [scenario, other, third])
+    assert status == {"s3-cross-account-upload": "solved", "cross-account-download": "in-progress",
+                      "guardrail-explicit-deny": "not-started"}
+    assert progress.status_for("user:99", [scenario]) == {"s3-cross-account-upload": "not-started"}
+
+
+def test_hints_reveal_one_at_a_time_up_to_the_count(scenario: Scenario) -> None:
+    total = len(scenario.spec().hints)
+    shown = [progress.reveal_hint(LEARNER, scenario) for _ in range(total + 2)]
+    assert shown == list(range(1, total + 1)) + [total, total]
+    assert progress.hints_shown(LEARNER, scenario) == total
+
+
+def test_reset_documents_returns_starting_text_and_keeps_history(scenario: Scenario) -> None:
+    progress.record_attempt(LEARNER, scenario, {"key_policy": "mine"}, make_result("success", solved=True))
+    assert progress.reset_documents(LEARNER, scenario) == scenario.spec().starting_documents()
+    assert progress.current_documents(LEARNER, scenario) == scenario.spec().starting_documents()
+    assert progress.status_for(LEARNER, [scenario])["s3-cross-account-upload"] == "solved"
+
+
+def test_claim_moves_anonymous_progress_to_the_account(scenario: Scenario) -> None:
+    progress.record_attempt(LEARNER, scenario, {"key_policy": "anon work"}, make_result())
+    assert progress.claim(LEARNER, "user:7") == 1
+    assert progress.current_documents("user:7", scenario)["key_policy"] == "anon work"
+    assert Attempt.objects.filter(learner_key="user:7").count() == 1
+    assert not Progress.objects.filter(learner_key=LEARNER).exists()
+
+
+def test_history_is_trimmed_to_the_cap(scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress, "MAX_ATTEMPTS_KEPT", 3)
+    for _ in range(5):
+        progress.record_attempt(LEARNER, scenario, {}, make_result())
+    assert Attempt.objects.count() == 3
+    assert Progress.objects.get().attempts == 5
