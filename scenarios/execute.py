@@ -104,9 +104,13 @@ def diagram_for(steps: tuple[StepResult, ...]) -> Diagram:
         g = next((g for g in call.gates if g.gate == gate), None)
         if g is None:
             return "unknown"
+        if g.verdict == "ExplicitlyDenied":
+            return "explicit-deny"
         return "allowed" if g.allowed and g.counted else "denied"
 
-    key_state = state("key-policy")
-    if key_state == "unknown":
-        key_state = state("bucket-policy")
-    return Diagram(key_state, state("iam-policy"), "allowed" if call.verdict == "Allowed" else "denied")
+    resource_gate = "key-policy" if any(g.gate == "key-policy" for g in call.gates) else "bucket-policy"
+    accounts = [g.account for g in call.gates if g.gate in (resource_gate, "iam-policy")]
+    return Diagram(
+        state(resource_gate), state("iam-policy"), "allowed" if call.verdict == "Allowed" else "denied",
+        same_account=len(accounts) == 2 and accounts[0] == accounts[1],
+    )

@@ -29,7 +29,7 @@ from scenarios.spec import ScenarioSpec
 
 Outcome = Literal["success", "failure", "invalid"]
 StepOutcome = Literal["success", "failure", "skipped"]
-DiagramState = Literal["allowed", "denied", "unknown"]
+DiagramState = Literal["allowed", "denied", "explicit-deny", "unknown"]  # denied = no allow
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +207,7 @@ class Diagram:
     key_policy_state: DiagramState = "unknown"
     iam_policy_state: DiagramState = "unknown"
     call_state: DiagramState = "unknown"
+    same_account: bool = False  # the caller and the resource are in one account (no boundary)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,8 @@ def test_diagram_defaults_to_unknown_states() -> None:
     ("key_policy", "iam_policy", "call", "expected_words", "desc_fragment"),
     [
         ("allowed", "allowed", "allowed", ["✓ Allows", "✓ Call allowed"], "result: allowed"),
-        ("allowed", "denied", "denied", ["✓ Allows", "✗ Denies", "✗ Call denied"], "identity-based IAM policy (denies)"),
-        ("denied", "allowed", "denied", ["✗ Denies", "✓ Allows", "✗ Call denied"], "resource-based key policy (denies)"),
+        ("allowed", "denied", "denied", ["✓ Allows", "✗ No allow", "✗ Call denied"], "identity-based IAM policy (does not allow the call)"),
+        ("denied", "allowed", "denied", ["✗ No allow", "✓ Allows", "✗ Call denied"], "resource-based key policy (does not allow the call)"),
     ],
     ids=["both-allow", "iam-denies", "key-policy-denies"],
 )
@@ -62,3 +62,9 @@ def test_diagram_same_account_drops_the_boundary_and_account_b() -> None:
     assert "Account B" not in re.sub(r"<!--.*?-->", "", html, flags=re.S)
     assert "no account boundary" in html and "Same-account KMS call" in html
     assert "enable IAM policies" in html
+
+
+def test_diagram_tells_explicit_deny_from_no_allow() -> None:
+    html = render(key_policy_state="explicit-deny", iam_policy_state="denied", call_state="denied")
+    assert "✗ Denies" in html and "✗ No allow" in html
+    assert "explicitly denies the call" in html and "does not allow the call" in html

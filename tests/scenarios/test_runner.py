@@ -334,3 +334,14 @@ def test_s3_side_denial_blames_the_iam_policy_and_its_fix_solves_it() -> None:
     assert step.failing_gate == "iam-policy" and step.calls[0].action == "s3:PutObject"
     assert step.fix is not None and step.fix.applicable
     assert run_scenario(UPLOAD, {**UPLOAD.solution, "iam_policy": step.fix.new_text}).solved
+
+
+def test_diagram_marks_same_account_only_for_one_account_calls():
+    from pathlib import Path
+
+    from scenarios.runner import reference_result, run_scenario
+    from scenarios.spec import load_spec
+
+    data = Path(__file__).resolve().parents[2] / "scenarios" / "data"
+    assert reference_result(load_spec(data / "05-same-account-no-root-statement.toml")).diagram.same_account
+    assert not run_scenario(load_spec(data / "01-s3-cross-account-upload.toml"), {}).diagram.same_account
