@@ -106,7 +106,9 @@ def diagram_for(steps: tuple[StepResult, ...]) -> Diagram:
             return "unknown"
         if g.verdict == "ExplicitlyDenied":
             return "explicit-deny"
-        return "allowed" if g.allowed and g.counted else "denied"
+        if g.allowed and not g.counted:
+            return "ignored"
+        return "allowed" if g.allowed else "denied"
 
     resource_gate = "key-policy" if any(g.gate == "key-policy" for g in call.gates) else "bucket-policy"
     accounts = [g.account for g in call.gates if g.gate in (resource_gate, "iam-policy")]

@@ -29,7 +29,7 @@ from scenarios.spec import ScenarioSpec
 
 Outcome = Literal["success", "failure", "invalid"]
 StepOutcome = Literal["success", "failure", "skipped"]
-DiagramState = Literal["allowed", "denied", "explicit-deny", "unknown"]  # denied = no allow
+DiagramState = Literal["allowed", "denied", "explicit-deny", "ignored", "unknown"]  # denied = no allow; ignored = allows, not counted
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,3 +68,8 @@ def test_diagram_tells_explicit_deny_from_no_allow() -> None:
     html = render(key_policy_state="explicit-deny", iam_policy_state="denied", call_state="denied")
     assert "✗ Denies" in html and "✗ No allow" in html
     assert "explicitly denies the call" in html and "does not allow the call" in html
+
+
+def test_diagram_shows_an_ignored_iam_policy() -> None:
+    html = render(iam_policy_state="ignored", key_policy_state="denied", same_account=True)  # type: ignore[arg-type]
+    assert "⊘ Allows, ignored" in html and "kd-boundary" not in html

@@ -345,3 +345,5 @@ def test_diagram_marks_same_account_only_for_one_account_calls():
     data = Path(__file__).resolve().parents[2] / "scenarios" / "data"
     assert reference_result(load_spec(data / "05-same-account-no-root-statement.toml")).diagram.same_account
     assert not run_scenario(load_spec(data / "01-s3-cross-account-upload.toml"), {}).diagram.same_account
+    start = run_scenario(load_spec(data / "05-same-account-no-root-statement.toml"), {}).diagram
+    assert (start.iam_policy_state, start.key_policy_state) == ("ignored", "denied")
