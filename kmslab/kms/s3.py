@@ -297,6 +297,16 @@ class S3Service:
         response: dict[str, object] = {"UploadId": upload_id, "Bucket": bucket, "Key": key, "SSEKMSKeyId": resp["KeyId"]}
         return self._result("CreateMultipartUpload", caller, resource, trace, calls, response, None)
 
+    def _open_upload(self, caller: str, bucket: str, key: str, upload_id: str, trace: list[Decision]) -> Upload:
+        """The authorized caller's multipart upload `upload_id` of `bucket/key`, or NoSuchUpload."""
+        self.world.identity_of(caller)
+        b = self._bucket(bucket, key)
+        self._authorize(caller, "s3:PutObject", b, key, trace)
+        upload = b.uploads.get(upload_id) if isinstance(upload_id, str) else None
+        if upload is None or upload.key != key:
+            raise NoSuchUpload("The specified upload does not exist.")
+        return upload
+
     def _upload_key(self, upload: Upload, caller: str, calls: list[CallRecord]) -> bytes:
         # AWS: multipart uploads need kms:Decrypt, because S3 decrypts the data key to encrypt
         # each part (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions)
@@ -310,12 +320,7 @@ class S3Service:
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            self.world.identity_of(caller)
-            b = self._bucket(bucket, key)
-            self._authorize(caller, "s3:PutObject", b, key, trace)
-            upload = b.uploads.get(upload_id) if isinstance(upload_id, str) else None
-            if upload is None or upload.key != key:
-                raise NoSuchUpload("The specified upload does not exist.")
+            upload = self._open_upload(caller, bucket, key, upload_id, trace)
             if isinstance(part_number, bool) or not isinstance(part_number, int) or not 1 <= part_number <= 10000:
                 raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive")
             data_key = self._upload_key(upload, caller, calls)
@@ -331,12 +336,8 @@ class S3Service:
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            self.world.identity_of(caller)
+            upload = self._open_upload(caller, bucket, key, upload_id, trace)
             b = self._bucket(bucket, key)
-            self._authorize(caller, "s3:PutObject", b, key, trace)
-            upload = b.uploads.get(upload_id) if isinstance(upload_id, str) else None
-            if upload is None or upload.key != key:
-                raise NoSuchUpload("The specified upload does not exist.")
             if not upload.parts:
                 raise InvalidArgument("You must specify at least one part")
             data_key = self._upload_key(upload, caller, calls)
