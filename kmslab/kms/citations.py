@@ -18,3 +18,11 @@ CROSS_ACCOUNT_LOGIC = _IAM + "reference_policies_evaluation-logic-cross-account.
 CONDITION_OPERATORS = _IAM + "reference_policies_elements_condition_operators.html"
 PRINCIPAL_ELEMENT = _IAM + "reference_policies_elements_principal.html"
 API_PERMISSIONS = _KMS + "kms-api-permissions-reference.html"
+PRINCIPAL_ACCOUNTS = PRINCIPAL_ELEMENT + "#principal-accounts"
+
+_S3 = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+
+S3_BUCKET_POLICIES = _S3 + "bucket-policies.html"
+S3_CROSS_ACCOUNT = _S3 + "example-walkthroughs-managing-access-example2.html"
+S3_OBJECT_AUTHORIZATION = _S3 + "access-control-auth-workflow-object-operation.html"
+S3_BUCKET_AUTHORIZATION = _S3 + "access-control-auth-workflow-bucket-operation.html"

@@ -1,7 +1,11 @@
-"""Explain a KMS decision in plain sentences, each citing the AWS page that states the rule.
+"""Explain a decision in plain sentences, each citing the AWS page that states the rule.
 
 Responsible for turning a Decision into: the verdict and its cause, then near misses (Allow
 statements that were about this action but did not apply, grants that did not apply), then notes.
+Decisions about a KMS key (kmslab.kms.authorize) speak of the key policy and "this key"; decisions
+about an S3 bucket or object (kmslab.iam.authorize with a bucket-policy gate) speak of the bucket
+policy and name the bucket or object, citing the S3 pages. Which one is read from the decision's
+gates and resource.
 Must not: evaluate anything; it reads the decision only.
 """
 
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kmslab.iam.decision import Decision, DenyReason, Element, ElementCheck, Gate, StatementResult
+from kmslab.iam.decision import Decision, DenyReason, Element, ElementCheck, Gate, StatementResult, Verdict
 from kmslab.iam.policy import Effect
 from kmslab.kms import citations as cite
 
@@ -25,8 +29,23 @@ def _q(values: tuple[str, ...]) -> str:
     return ", ".join(f"`{v}`" for v in values) if values else "nothing"
 
 
+def resource_noun(d: Decision) -> str:
+    """"key", "object" or "bucket": what the decision is about, read from its gates and resource."""
+    if d.gate(Gate.BUCKET_POLICY) is None:
+        return "key"
+    return "object" if "/" in d.request.resource.removeprefix("arn:aws:s3:::") else "bucket"
+
+
+def _target(d: Decision) -> str:
+    """`this key`, or `this object (arn:aws:s3:::bucket/key)`: a bucket or object is named by its ARN."""
+    noun = resource_noun(d)
+    return "this key" if noun == "key" else f"this {noun} ({d.request.resource})"
+
+
 def _where(r: StatementResult) -> str:
-    return "the key policy" if r.gate is Gate.KEY_POLICY else r.policy_name
+    if r.gate is Gate.KEY_POLICY:
+        return "the key policy"
+    return "the bucket policy" if r.gate is Gate.BUCKET_POLICY else r.policy_name
 
 
 def _ref(r: StatementResult) -> str:
@@ -49,8 +68,8 @@ def describe_check(c: ElementCheck, d: Decision) -> str:
         return (f"its NotAction excludes {d.request.action}" if c.negated
                 else f"its Action is {_q(c.wanted)}, which does not cover {d.request.action}")
     if c.element is Element.RESOURCE:
-        return (f"its NotResource excludes this key" if c.negated
-                else f"its Resource is {_q(c.wanted)}, which does not match this key")
+        return (f"its NotResource excludes {_target(d)}" if c.negated
+                else f"its Resource is {_q(c.wanted)}, which does not match {_target(d)}")
     if c.negated:
         return f"its NotPrincipal excludes {d.request.caller.arn}"
     return f"its Principal is {_q(c.wanted)}, which does not match {d.request.caller.arn}"
@@ -58,6 +77,8 @@ def describe_check(c: ElementCheck, d: Decision) -> str:
 
 def _verdict(d: Decision) -> list[Sentence]:
     a, caller, req = d.request.action, d.request.caller, d.request
+    if d.gate(Gate.BUCKET_POLICY) is not None:
+        return _bucket_verdict(d)
     if d.allowed:
         det = d.determining
         if d.rule == "grant-allows":
@@ -85,7 +106,10 @@ def _verdict(d: Decision) -> list[Sentence]:
     if d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS:
         out = [Sentence(f"denied: no statement in the key policy of account {req.resource_account} allows "
                         f"{caller.arn} to use {a} on this key", "verdict", cite.KEY_POLICIES)]
-        if req.cross_account:
+        if caller.kind == "service":
+            # A service principal has no account and no IAM policies: "cross-account" does not apply.
+            out.append(_service_cause(caller.arn, "key policy"))
+        elif req.cross_account:
             out.append(Sentence(f"cross-account use needs an allow in the key policy and in an IAM policy "
                                 f"in account {caller.account}", "cause", cite.CROSS_ACCOUNT))
         return out
@@ -98,6 +122,62 @@ def _verdict(d: Decision) -> list[Sentence]:
         out.append(Sentence(f"the key policy allows account {caller.account} to delegate with IAM, so an IAM "
                             f"policy of the caller must allow {a} on this key", "cause", cite.KEY_POLICY_DEFAULT))
     return out
+
+
+def _service_cause(service: str, policy: str) -> Sentence:
+    return Sentence(f"{service} is an AWS service principal: it has no identity-based policies, so only the "
+                    f"{policy} can allow it", "cause", cite.PRINCIPAL_ELEMENT)
+
+
+def _bucket_verdict(d: Decision) -> list[Sentence]:
+    """The verdict and cause for a bucket or object: S3's bucket policy plus IAM (standard logic)."""
+    # AWS: cross-account, the requester needs permission from both the bucket owner and its own account
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-walkthroughs-managing-access-example2.html);
+    # in the owner's account the user policy or the bucket policy is enough
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-auth-workflow-object-operation.html)
+    a, caller, req, target = d.request.action, d.request.caller, d.request, _target(d)
+    s3_auth = cite.S3_OBJECT_AUTHORIZATION if resource_noun(d) == "object" else cite.S3_BUCKET_AUTHORIZATION
+    det = d.determining
+    if d.allowed:
+        bp = tuple(r for r in det if r.gate is Gate.BUCKET_POLICY)
+        iam = tuple(r for r in det if r.gate is Gate.IAM_POLICY)
+        if bp and iam:
+            return [Sentence(f"allowed: the bucket policy in account {req.resource_account} allows {a} ({_names(bp)}) "
+                             f"and an identity-based policy in account {caller.account} allows it too "
+                             f"({_names(iam)})", "verdict", cite.S3_CROSS_ACCOUNT)]
+        if bp:
+            return [Sentence(f"allowed: {_names(bp)} allows {caller.arn} to use {a} on {target}", "verdict",
+                             cite.S3_BUCKET_POLICIES)]
+        return [Sentence(f"allowed: {_names(det)} allows {a} on {target}; in the bucket's own account an "
+                         "identity-based policy alone is enough", "verdict", s3_auth)]
+    if d.verdict is Verdict.EXPLICITLY_DENIED:
+        return [Sentence(f"denied: {_names(det)} explicitly denies {a}", "verdict", cite.EVALUATION_LOGIC),
+                Sentence("an explicit deny overrides every allow", "cause", cite.EVALUATION_LOGIC)]
+    bucket = d.gate(Gate.BUCKET_POLICY)
+    bp_allows = tuple(r for r in (bucket.statements if bucket is not None else ())
+                      if r.applies and r.statement.effect is Effect.ALLOW)
+    no_bucket_allow = Sentence(f"denied: no statement in the bucket policy of account {req.resource_account} allows "
+                               f"{caller.arn} to use {a} on {target}", "verdict", cite.S3_BUCKET_POLICIES)
+    if caller.kind == "service":
+        return [no_bucket_allow, _service_cause(caller.arn, "bucket policy")]
+    if req.cross_account and d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS:
+        return [no_bucket_allow, Sentence(f"cross-account access needs an allow in the bucket policy and in an IAM "
+                                          f"policy in account {caller.account}", "cause", cite.S3_CROSS_ACCOUNT)]
+    if req.cross_account:
+        return [Sentence(f"denied: no identity-based policy in account {caller.account} allows {a} on {target}",
+                         "verdict", cite.CROSS_ACCOUNT_LOGIC),
+                Sentence(f"the bucket policy allows it ({_names(bp_allows)}), but cross-account access also needs "
+                         f"an IAM policy in account {caller.account} allowing {a} on the {resource_noun(d)} ARN",
+                         "cause", cite.S3_CROSS_ACCOUNT)]
+    if bp_allows:
+        # The bucket policy names the account (root): that delegates to IAM, it does not allow the user.
+        return [Sentence(f"denied: no identity-based policy in account {caller.account} allows {a} on {target}",
+                         "verdict", s3_auth),
+                Sentence(f"the bucket policy allows account {caller.account} ({_names(bp_allows)}), which delegates "
+                         f"to IAM: an IAM policy of the caller must allow {a}", "cause", cite.PRINCIPAL_ACCOUNTS)]
+    return [Sentence(f"denied: neither the bucket policy nor an identity-based policy in account {caller.account} "
+                     f"allows {caller.arn} to use {a} on {target}", "verdict", s3_auth),
+            Sentence("in the bucket's own account an allow in either one is enough", "cause", s3_auth)]
 
 
 def _near_misses(d: Decision) -> list[Sentence]:
@@ -118,7 +198,8 @@ def _near_misses(d: Decision) -> list[Sentence]:
             if principal is not None and not principal.negated and \
                     not any(d.request.caller.account in w for w in principal.wanted):
                 continue  # a statement for another account is not a near miss
-            url = cite.CONDITIONS_KMS if failed[0].element is Element.CONDITION else cite.EVALUATION_LOGIC
+            url = (cite.EVALUATION_LOGIC if failed[0].element is not Element.CONDITION
+                   else cite.CONDITIONS_KMS if resource_noun(d) == "key" else cite.CONDITION_OPERATORS)
             out.append(Sentence(f"{_ref(r)} did not apply: "
                                 + "; ".join(describe_check(c, d) for c in failed), "near-miss", url))
         for gr in g.grants:

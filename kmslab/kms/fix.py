@@ -1,8 +1,9 @@
-"""Suggest the smallest least-privilege policy edit that would allow a denied KMS request.
+"""Suggest the smallest least-privilege policy edit that would allow a denied request.
 
-Responsible for reading a Decision and proposing one statement to add (to the caller's IAM policy
-or to the key policy), or saying why no policy edit can help (explicit deny, AWS managed key
-across accounts, an operation that never works across accounts), and for applying a Fix to JSON.
+Responsible for reading a Decision and proposing one statement to add (to the caller's IAM policy,
+or to the key policy for a KMS key, or to the bucket policy for an S3 bucket or object), or saying
+why no policy edit can help (explicit deny, AWS managed key across accounts, an operation that
+never works across accounts), and for applying a Fix to JSON.
 Must not: evaluate; it reads the decision (a property test re-authorizes after applying a fix).
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from kmslab.iam.decision import Decision, DenyReason, Element, Gate, StatementResult
 from kmslab.iam.policy import Effect
 from kmslab.kms import citations as cite
+from kmslab.kms.explain import resource_noun
 
 
 class FixError(ValueError):
@@ -56,7 +58,8 @@ def _bypass_warning(d: Decision, gate: Gate) -> str:
         if r.statement.effect is Effect.ALLOW and not r.error and failed and \
                 all(c.element is Element.CONDITION for c in failed):
             keys = ", ".join(dict.fromkeys(c.key for c in failed))
-            return (f"statement {_label(r)} of {'the key policy' if gate is Gate.KEY_POLICY else r.policy_name} "
+            where = {Gate.KEY_POLICY: "the key policy", Gate.BUCKET_POLICY: "the bucket policy"}.get(gate, r.policy_name)
+            return (f"statement {_label(r)} of {where} "
                     f"already allows this when {keys} matches its condition; prefer making the request meet it, "
                     "as this statement has no condition")
     return ""
@@ -80,12 +83,14 @@ def _iam_fix(d: Decision) -> Fix:
     stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Action": a, "Resource": d.request.resource}
     where = name or f"an IAM policy of {c.arn}"
     warning = _bypass_warning(d, Gate.IAM_POLICY)
-    return Fix(Gate.IAM_POLICY, c.account, name, f"add `{a}` on this key's ARN to {where}", stmt, None,
-               bool(warning), warning, True, "", cite.IAM_POLICIES)
+    noun = resource_noun(d)
+    return Fix(Gate.IAM_POLICY, c.account, name, f"add `{a}` on this {noun}'s ARN to {where}", stmt, None,
+               bool(warning), warning, True, "", cite.IAM_POLICIES if noun == "key" else cite.S3_CROSS_ACCOUNT)
 
 
-def _key_policy_fix(d: Decision) -> Fix:
-    c, a, req = d.request.caller, d.request.action, d.request
+def _principal(d: Decision) -> tuple[dict[str, str], str]:
+    """The Principal a resource-policy statement should name, and how to say who it is."""
+    c, req = d.request.caller, d.request
     if c.kind == "service":
         principal: dict[str, str] = {"Service": c.arn}
         who = c.arn
@@ -95,6 +100,12 @@ def _key_policy_fix(d: Decision) -> Fix:
     else:
         principal = {"AWS": c.role_arn if c.kind == "assumed-role" else c.arn}
         who = principal["AWS"]
+    return principal, who
+
+
+def _key_policy_fix(d: Decision) -> Fix:
+    c, a, req = d.request.caller, d.request.action, d.request
+    principal, who = _principal(d)
     stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a, "Resource": "*"}
     then = None
     iam = d.gate(Gate.IAM_POLICY)
@@ -106,6 +117,27 @@ def _key_policy_fix(d: Decision) -> Fix:
     warning = _bypass_warning(d, Gate.KEY_POLICY)
     return Fix(Gate.KEY_POLICY, req.resource_account, "key policy", summary, stmt, None, bool(warning), warning, True,
                "", cite.CROSS_ACCOUNT if req.cross_account else cite.KEY_POLICIES, then)
+
+
+def _bucket_policy_fix(d: Decision) -> Fix:
+    """An allow in the bucket policy naming the exact bucket or object ARN (a bucket policy's Resource
+    must name the bucket or its objects; there is no "*" meaning "this resource" as in a key policy)."""
+    c, a, req = d.request.caller, d.request.action, d.request
+    principal, who = _principal(d)
+    stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a, "Resource": req.resource}
+    iam = d.gate(Gate.IAM_POLICY)
+    then = None
+    if req.cross_account and c.kind != "service" and (iam is None or not iam.verdict.allowed):
+        then = _iam_fix(d)
+    summary = f"add a statement to the bucket policy allowing {who} to use `{a}` on this {resource_noun(d)}'s ARN"
+    if then is not None:
+        summary += f", then {then.summary}"
+    warning = _bypass_warning(d, Gate.BUCKET_POLICY)
+    # AWS: cross-account, the bucket owner allows the other account, which delegates to its users with
+    # IAM policies (https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-walkthroughs-managing-access-example2.html)
+    return Fix(Gate.BUCKET_POLICY, req.resource_account, "bucket policy", summary, stmt, None, bool(warning), warning,
+               True, "", cite.S3_CROSS_ACCOUNT if req.cross_account and c.kind != "service" else cite.S3_BUCKET_POLICIES,
+               then)
 
 
 def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER") -> Fix | None:
@@ -121,6 +153,10 @@ def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER") -> Fix | N
     if d.rule == "not-cross-account-operation":
         return _impossible(d, Gate.KEY_POLICY, f"{d.request.action} cannot be used on a key in another account; "
                            "no policy edit can change that")
+    if d.gate(Gate.BUCKET_POLICY) is not None:
+        # key_manager is about a KMS key: it has no say over a bucket policy decision.
+        service = d.request.caller.kind == "service"  # no identity-based policies: only the bucket policy can allow
+        return _bucket_policy_fix(d) if service or d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS else _iam_fix(d)
     kp = d.gate(Gate.KEY_POLICY)
     if d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS:
         if key_manager.upper() == "AWS":

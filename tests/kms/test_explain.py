@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from kmslab.iam.authorize import authorize
 from kmslab.iam.decision import Decision
+from kmslab.iam.parse import parse_policy
+from kmslab.iam.policy import Policy, PolicyKind
 from kmslab.kms import citations as cite
 from kmslab.kms.authorize import authorize_kms
 from kmslab.kms.explain import explain
 from kmslab.kms.grants import Grant
-from tests.kms.golden.builders import ALICE, BOB, KEY, iam_policy, key_policy, root_stmt, seed_bob_policy, seed_key_policy
+from tests.kms.golden.builders import ALICE, BOB, EXT, KEY, OWN, iam_policy, key_policy, root_stmt, seed_bob_policy, seed_key_policy
 
 BILLING = {"Sid": "AllowBilling", "Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "kms:Decrypt", "Resource": "*",
            "Condition": {"StringEquals": {"kms:EncryptionContext:app": "billing"}}}
@@ -87,3 +94,141 @@ def test_explain_other_accounts_statements_are_not_near_misses() -> None:
 def test_explain_every_rule_sentence_has_a_citation() -> None:
     d = authorize_kms(BOB, "kms:Decrypt", KEY, key_policy=key_policy(root_stmt()))
     assert all(s.citation.startswith("https://docs.aws.amazon.com/") for s in explain(d))
+
+
+# Bucket-policy decisions come from kmslab.iam.authorize (the simulated S3): same Decision value,
+# but every sentence must name the bucket policy and the bucket or object, never "the key".
+BUCKET = "account-a-reports"
+OBJECT = f"arn:aws:s3:::{BUCKET}/report.csv"
+BOB_MAY_UPLOAD = {"Sid": "BobMayUpload", "Effect": "Allow", "Principal": {"AWS": BOB}, "Action": "s3:PutObject",
+                  "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+BOB_UPLOADS = {"Sid": "UploadReports", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+
+
+def bucket_policy(*statements: dict) -> Policy:
+    r = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": list(statements)}), PolicyKind.BUCKET_POLICY,
+                     name=f"Bucket policy of {BUCKET}")
+    assert r.policy is not None, r.findings
+    return r.policy
+
+
+def s3_decide(caller: str, *bucket_statements: dict, iam: tuple[dict, ...] = (), resource: str = OBJECT,
+              action: str = "s3:PutObject", context: dict[str, str] | None = None) -> Decision:
+    ids = [iam_policy(*iam, name="bob's IAM policy")] if iam else []
+    return authorize(caller, action, resource, OWN, resource_policy=bucket_policy(*bucket_statements) if bucket_statements
+                     else None, identity_policies=ids, context=context)
+
+
+def cited(d: Decision) -> list[tuple[str, str, str]]:
+    return [(s.kind, s.text, s.citation) for s in explain(d)]
+
+
+def test_explain_bucket_cross_account_both_allow_names_bucket_policy() -> None:
+    d = s3_decide(BOB, BOB_MAY_UPLOAD, iam=(BOB_UPLOADS,))
+    assert cited(d) == [("verdict", "allowed: the bucket policy in account 222222222222 allows s3:PutObject (statement "
+                                    "`BobMayUpload` of the bucket policy) and an identity-based policy in account "
+                                    "111111111111 allows it too (statement `UploadReports` of bob's IAM policy)",
+                         cite.S3_CROSS_ACCOUNT)]
+
+
+def test_explain_bucket_cross_account_no_bucket_allow_blames_bucket_policy() -> None:
+    other = {**BOB_MAY_UPLOAD, "Sid": "OtherPrefix", "Resource": f"arn:aws:s3:::{BUCKET}/incoming/*"}
+    d = s3_decide(BOB, other, iam=(BOB_UPLOADS,))
+    assert cited(d) == [
+        ("verdict", "denied: no statement in the bucket policy of account 222222222222 allows "
+                    f"arn:aws:iam::111111111111:user/bob to use s3:PutObject on this object ({OBJECT})",
+         cite.S3_BUCKET_POLICIES),
+        ("cause", "cross-account access needs an allow in the bucket policy and in an IAM policy in account 111111111111",
+         cite.S3_CROSS_ACCOUNT),
+        ("near-miss", "statement `OtherPrefix` of the bucket policy did not apply: its Resource is "
+                      f"`arn:aws:s3:::{BUCKET}/incoming/*`, which does not match this object ({OBJECT})",
+         cite.EVALUATION_LOGIC),
+    ]
+
+
+def test_explain_bucket_cross_account_no_identity_allow_blames_iam_policy() -> None:
+    d = s3_decide(BOB, BOB_MAY_UPLOAD, iam=({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},))
+    assert cited(d) == [
+        ("verdict", f"denied: no identity-based policy in account 111111111111 allows s3:PutObject on this object ({OBJECT})",
+         cite.CROSS_ACCOUNT_LOGIC),
+        ("cause", "the bucket policy allows it (statement `BobMayUpload` of the bucket policy), but cross-account access "
+                  "also needs an IAM policy in account 111111111111 allowing s3:PutObject on the object ARN",
+         cite.S3_CROSS_ACCOUNT),
+    ]
+
+
+def test_explain_bucket_explicit_deny_names_bucket_policy_without_grants() -> None:
+    deny = {"Sid": "NoPut", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+    d = s3_decide(BOB, BOB_MAY_UPLOAD, deny, iam=(BOB_UPLOADS,))
+    assert cited(d) == [("verdict", "denied: statement `NoPut` of the bucket policy explicitly denies s3:PutObject",
+                         cite.EVALUATION_LOGIC),
+                        ("cause", "an explicit deny overrides every allow", cite.EVALUATION_LOGIC)]
+
+
+def test_explain_bucket_same_account_neither_allows_says_either_is_enough() -> None:
+    d = s3_decide(ALICE, resource=f"arn:aws:s3:::{BUCKET}", action="s3:ListBucket")
+    assert cited(d) == [
+        ("verdict", "denied: neither the bucket policy nor an identity-based policy in account 222222222222 allows "
+                    f"arn:aws:iam::222222222222:user/alice to use s3:ListBucket on this bucket (arn:aws:s3:::{BUCKET})",
+         cite.S3_BUCKET_AUTHORIZATION),
+        ("cause", "in the bucket's own account an allow in either one is enough", cite.S3_BUCKET_AUTHORIZATION),
+    ]
+
+
+def test_explain_bucket_same_account_root_principal_delegates_to_iam() -> None:
+    own_root = {"Sid": "OwnAccount", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"},
+                "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+    d = s3_decide(ALICE, own_root)
+    assert cited(d) == [
+        ("verdict", f"denied: no identity-based policy in account 222222222222 allows s3:PutObject on this object ({OBJECT})",
+         cite.S3_OBJECT_AUTHORIZATION),
+        ("cause", "the bucket policy allows account 222222222222 (statement `OwnAccount` of the bucket policy), which "
+                  "delegates to IAM: an IAM policy of the caller must allow s3:PutObject", cite.PRINCIPAL_ACCOUNTS),
+    ]
+
+
+def test_explain_bucket_same_account_identity_policy_alone_allows() -> None:
+    d = s3_decide(ALICE, iam=(BOB_UPLOADS,))
+    assert cited(d) == [("verdict", f"allowed: statement `UploadReports` of bob's IAM policy allows s3:PutObject on this "
+                                    f"object ({OBJECT}); in the bucket's own account an identity-based policy alone is enough",
+                         cite.S3_OBJECT_AUTHORIZATION)]
+
+
+def test_explain_bucket_service_principal_only_bucket_policy_can_allow() -> None:
+    wanted = {"Sid": "TrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+              "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*",
+              "Condition": {"StringEquals": {"aws:SourceAccount": EXT}}}
+    d = s3_decide("cloudtrail.amazonaws.com", wanted, context={"aws:SourceAccount": OWN})
+    assert cited(d) == [
+        ("verdict", "denied: no statement in the bucket policy of account 222222222222 allows cloudtrail.amazonaws.com "
+                    f"to use s3:PutObject on this object ({OBJECT})", cite.S3_BUCKET_POLICIES),
+        ("cause", "cloudtrail.amazonaws.com is an AWS service principal: it has no identity-based policies, so only the "
+                  "bucket policy can allow it", cite.PRINCIPAL_ELEMENT),
+        ("near-miss", "statement `TrailWrite` of the bucket policy did not apply: aws:SourceAccount wanted `111111111111` "
+                      "(StringEquals), the request had `222222222222`", cite.CONDITION_OPERATORS),
+    ]
+
+
+@pytest.mark.parametrize("case", ["allowed", "no-bucket-allow", "no-identity-allow", "deny", "same-account", "service"],
+                         ids=str)
+def test_explain_bucket_sentences_never_mention_a_key(case: str) -> None:
+    deny = {"Sid": "NoPut", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}
+    d = {"allowed": lambda: s3_decide(BOB, BOB_MAY_UPLOAD, iam=(BOB_UPLOADS,)),
+         "no-bucket-allow": lambda: s3_decide(BOB, iam=(BOB_UPLOADS,)),
+         "no-identity-allow": lambda: s3_decide(BOB, BOB_MAY_UPLOAD),
+         "deny": lambda: s3_decide(BOB, BOB_MAY_UPLOAD, deny, iam=(BOB_UPLOADS,)),
+         "same-account": lambda: s3_decide(ALICE),
+         "service": lambda: s3_decide("cloudtrail.amazonaws.com")}[case]()
+    sentences = explain(d)
+    assert sentences and all("key" not in s.text and "grant" not in s.text for s in sentences)
+    assert all(s.citation.startswith("https://docs.aws.amazon.com/") for s in sentences)
+
+
+def test_explain_kms_service_principal_denied_has_no_cross_account_cause() -> None:
+    d = authorize_kms("cloudtrail.amazonaws.com", "kms:GenerateDataKey", KEY, key_policy=key_policy(root_stmt()))
+    assert cited(d)[:2] == [
+        ("verdict", "denied: no statement in the key policy of account 222222222222 allows cloudtrail.amazonaws.com "
+                    "to use kms:GenerateDataKey on this key", cite.KEY_POLICIES),
+        ("cause", "cloudtrail.amazonaws.com is an AWS service principal: it has no identity-based policies, so only "
+                  "the key policy can allow it", cite.PRINCIPAL_ELEMENT),
+    ]

@@ -6,9 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kmslab.iam.authorize import authorize
 from kmslab.iam.decision import Gate
 from kmslab.iam.parse import parse_policy
 from kmslab.iam.policy import PolicyKind
+from kmslab.kms import citations as cite
 from kmslab.kms.authorize import authorize_kms
 from kmslab.kms.fix import AWS_MANAGED_REASON, Fix, FixError, apply_fix, suggest_fix
 from tests.kms.golden.builders import ALICE, BOB, EXT, KEY, OWN, iam_policy, key_policy, root_stmt, seed_key_policy
@@ -129,3 +131,81 @@ def test_suggest_fix_applied_gives_allowed(caller: str, action: str, kp_stmts: l
             iam = json.loads(apply_fix(json.dumps(iam) if iam else "", step))
         step = step.then
     assert _decide(caller, action, kp, iam, ctx).allowed
+
+
+# Bucket-policy decisions (kmslab.iam.authorize, the simulated S3): the fix names the bucket policy
+# and the object's ARN, never the key, and applying it makes the same request allowed.
+BUCKET = "account-a-reports"
+OBJECT = f"arn:aws:s3:::{BUCKET}/report.csv"
+BOB_MAY_UPLOAD = {"Sid": "BobMayUpload", "Effect": "Allow", "Principal": {"AWS": BOB}, "Action": "s3:PutObject",
+                  "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+
+
+def _s3_decide(caller: str, bucket: dict | None, iam: dict | None, *, resource: str = OBJECT, action: str = "s3:PutObject"):
+    bp = None if bucket is None else parse_policy(json.dumps(bucket), PolicyKind.BUCKET_POLICY, name=f"Bucket policy of {BUCKET}").policy
+    ids = [] if iam is None else [parse_policy(json.dumps(iam), PolicyKind.IDENTITY, name="bob's IAM policy").policy]
+    return authorize(caller, action, resource, OWN, resource_policy=bp, identity_policies=ids)
+
+
+def _doc(*statements: dict) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def test_suggest_fix_bucket_cross_account_missing_iam_names_object_arn() -> None:
+    d = _s3_decide(BOB, _doc(BOB_MAY_UPLOAD), _doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}))
+    fix = suggest_fix(d, key_manager="AWS")  # the key's manager has no say over a bucket decision
+    assert fix is not None and fix.possible and not fix.risky
+    assert (fix.gate, fix.account, fix.policy_name) == (Gate.IAM_POLICY, EXT, "bob's IAM policy")
+    assert fix.summary == "add `s3:PutObject` on this object's ARN to bob's IAM policy"
+    assert fix.statement == {"Sid": "AllowPutObject", "Effect": "Allow", "Action": "s3:PutObject", "Resource": OBJECT}
+    assert fix.citation == cite.S3_CROSS_ACCOUNT
+
+
+def test_suggest_fix_bucket_cross_account_missing_bucket_allow_edits_bucket_policy_then_iam() -> None:
+    d = _s3_decide(BOB, _doc({**BOB_MAY_UPLOAD, "Resource": f"arn:aws:s3:::{BUCKET}/incoming/*"}), None)
+    fix = suggest_fix(d, key_manager="AWS")
+    assert fix is not None and fix.possible and fix.gate is Gate.BUCKET_POLICY and fix.account == OWN
+    assert fix.summary == ("add a statement to the bucket policy allowing account 111111111111 to use `s3:PutObject` on "
+                           "this object's ARN, then add `s3:PutObject` on this object's ARN to an IAM policy of "
+                           "arn:aws:iam::111111111111:user/bob")
+    assert fix.statement == {"Sid": "AllowPutObject", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{EXT}:root"},
+                             "Action": "s3:PutObject", "Resource": OBJECT}
+    assert fix.then is not None and fix.then.gate is Gate.IAM_POLICY
+
+
+def test_suggest_fix_bucket_service_principal_edits_bucket_policy_only() -> None:
+    d = _s3_decide("cloudtrail.amazonaws.com", _doc(BOB_MAY_UPLOAD), None)
+    fix = suggest_fix(d)
+    assert fix is not None and fix.gate is Gate.BUCKET_POLICY and fix.then is None
+    assert fix.statement["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert fix.summary == "add a statement to the bucket policy allowing cloudtrail.amazonaws.com to use `s3:PutObject` on this object's ARN"
+
+
+def test_suggest_fix_bucket_explicit_deny_is_not_possible() -> None:
+    deny = {"Sid": "NoPut", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+    fix = suggest_fix(_s3_decide(BOB, _doc(BOB_MAY_UPLOAD, deny), None))
+    assert fix is not None and fix.risky and not fix.possible and fix.gate is Gate.BUCKET_POLICY and fix.replaces_index == 1
+
+
+@pytest.mark.parametrize(("caller", "bucket", "iam", "resource", "action"), [
+    (BOB, _doc(BOB_MAY_UPLOAD), None, OBJECT, "s3:PutObject"),
+    (BOB, None, None, OBJECT, "s3:PutObject"),
+    (BOB, _doc({**BOB_MAY_UPLOAD, "Action": "s3:GetObject"}), _doc({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}), OBJECT, "s3:PutObject"),
+    (ALICE, None, None, f"arn:aws:s3:::{BUCKET}", "s3:ListBucket"),
+    (f"arn:aws:sts::{EXT}:assumed-role/Uploader/s1", _doc(BOB_MAY_UPLOAD), None, OBJECT, "s3:PutObject"),
+    ("cloudtrail.amazonaws.com", None, None, OBJECT, "s3:PutObject"),
+], ids=["cross-no-iam", "cross-nothing", "cross-wrong-bucket-action", "same-account-bucket", "cross-session", "service"])
+def test_suggest_fix_bucket_applied_gives_allowed(caller: str, bucket: dict | None, iam: dict | None, resource: str,
+                                                  action: str) -> None:
+    d = _s3_decide(caller, bucket, iam, resource=resource, action=action)
+    assert not d.allowed
+    step = suggest_fix(d)
+    assert step is not None and step.possible and "key" not in step.summary
+    while step is not None:
+        if step.gate is Gate.BUCKET_POLICY:
+            bucket = json.loads(apply_fix(json.dumps(bucket) if bucket else "", step))
+        else:
+            assert step.gate is Gate.IAM_POLICY
+            iam = json.loads(apply_fix(json.dumps(iam) if iam else "", step))
+        step = step.then
+    assert _s3_decide(caller, bucket, iam, resource=resource, action=action).allowed
