@@ -90,6 +90,22 @@ def _readfull(src: BinaryIO, buf: memoryview) -> int:
     return got
 
 
+def _read_up_to(src: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` bytes, fewer only at the end of `src` (short reads are retried)."""
+    first = src.read(limit)
+    if not first or len(first) == limit:
+        return bytes(first or b"")
+    parts = [first]
+    got = len(first)
+    while got < limit:
+        more = src.read(limit - got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
 def _nonce(prefix: bytes, index: int, final: bool) -> bytes:
     if index > 0xFFFFFFFF:
         raise EnvelopeError("payload too large for one envelope (2^32 chunks)")
@@ -123,11 +139,16 @@ def encrypt_stream(
     dst.write(head)
     aad = hashlib.sha256(head).digest()
     aes = AESGCM(data_key)
-    bufs = [bytearray(chunk_size), bytearray(chunk_size)]
+    first = _read_up_to(src, chunk_size)
+    if len(first) < chunk_size:
+        # The whole payload is one final record: no chunk-sized buffers for a small object.
+        dst.write(aes.encrypt(_nonce(header.nonce_prefix, 0, True), first, aad))
+        return header
+    bufs = [bytearray(first), bytearray(chunk_size)]
     out = bytearray(chunk_size + TAG)
     outv = memoryview(out)
     cur = 0
-    n = _readfull(src, memoryview(bufs[cur]))
+    n = len(first)
     index = 0
     while True:
         final = n < chunk_size
@@ -145,13 +166,13 @@ def encrypt_stream(
 
 def read_header(src: BinaryIO) -> tuple[EnvelopeHeader, bytes]:
     """Read and check the header; returns it and the chunk AAD."""
-    first = src.read(8)
+    first = _read_up_to(src, 8)
     if len(first) != 8 or first[:4] != MAGIC:
         raise EnvelopeError("not a KMS Lab envelope (bad magic)")
     (length,) = struct.unpack(">I", first[4:])
     if length > MAX_HEADER:
         raise EnvelopeError("envelope header is too large")
-    body = src.read(length)
+    body = _read_up_to(src, length)
     if len(body) != length:
         raise EnvelopeError("envelope header is truncated")
     try:
@@ -184,14 +205,27 @@ def decrypt_stream(data_key: bytes, header: EnvelopeHeader, aad: bytes, src: Bin
     except ValueError as exc:
         raise EnvelopeError("data key has the wrong size") from exc
     size = header.chunk_size
-    buf = bytearray(size + TAG)
+    first = _read_up_to(src, size + TAG)
+    if len(first) < size + TAG:
+        # One final record only: decrypt it without chunk-sized buffers.
+        if len(first) < TAG:
+            raise EnvelopeError("envelope is truncated (final record missing)")
+        try:
+            plain = aes.decrypt(_nonce(header.nonce_prefix, 0, True), first, aad)
+        except (InvalidTag, ValueError) as exc:
+            raise EnvelopeError("record 0 failed authentication (tampered, reordered or truncated)") from exc
+        dst.write(plain)
+        return len(plain)
+    buf = bytearray(first)
     bufv = memoryview(buf)
     out = bytearray(size)
     outv = memoryview(out)
     index = 0
     total = 0
+    m = len(first)
     while True:
-        m = _readfull(src, bufv)
+        if index:
+            m = _readfull(src, bufv)
         final = m < size + TAG
         if final and m < TAG:
             raise EnvelopeError("envelope is truncated (final record missing)")

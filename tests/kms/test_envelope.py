@@ -113,3 +113,32 @@ def test_envelope_wrong_data_key_is_rejected() -> None:
 def test_envelope_malformed_header_is_rejected(blob: bytes) -> None:
     with pytest.raises(EnvelopeError):
         read_header(io.BytesIO(blob))
+
+
+class _Trickle(io.RawIOBase):
+    """A stream that hands out at most 5 bytes per read, as sockets and pipes may."""
+
+    def __init__(self, data: bytes) -> None:
+        self._src = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        chunk = self._src.read(min(5, len(b)))
+        b[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize("size", [0, 7, 63, 64, 200], ids=lambda s: f"{s}B")
+def test_envelope_short_reads_round_trip(size: int) -> None:
+    data = os.urandom(size)
+    dst = io.BytesIO()
+    encrypt_stream(KEY, _Trickle(data), dst, chunk_size=64)  # type: ignore[arg-type]
+    blob = dst.getvalue()
+    assert _decrypt(blob) == data
+    src = _Trickle(blob)
+    header, aad = read_header(src)  # type: ignore[arg-type]
+    out = io.BytesIO()
+    decrypt_stream(KEY, header, aad, src, out)  # type: ignore[arg-type]
+    assert out.getvalue() == data
