@@ -38,12 +38,27 @@ class LintedDoc:
 
 
 def spec_fingerprint(spec: ScenarioSpec) -> str:
-    """A content hash: two equal specs (e.g. loaded by two requests) share caches."""
-    return hashlib.sha1(repr(spec).encode("utf-8"), usedforsecurity=False).hexdigest()
+    """A content hash: two equal specs (e.g. loaded by two requests) share caches. Remembered
+    per spec object (the pages reuse one spec per scenario row), holding the spec so its id
+    cannot be recycled while the entry lives."""
+    entry = _FINGERPRINTS.get(id(spec))
+    if entry is not None and entry[0] is spec:
+        return entry[1]
+    fp = hashlib.sha1(repr(spec).encode("utf-8"), usedforsecurity=False).hexdigest()
+    if len(_FINGERPRINTS) >= 64:
+        _FINGERPRINTS.clear()
+    _FINGERPRINTS[id(spec)] = (spec, fp)
+    return fp
 
 
+_FINGERPRINTS: dict[int, tuple[ScenarioSpec, str]] = {}
 _READONLY_CACHE: dict[tuple[str, str], LintedDoc] = {}
 _CACHE_MAX = 256
+# Editable documents by (spec fingerprint, name, text): linting is a pure function of those, and
+# a learner usually edits one document at a time, so the others (and a re-run of the same text,
+# e.g. the fix button's run before applying) skip parse and lint. Values are frozen.
+_EDITABLE_CACHE: dict[tuple[str, str, str], LintedDoc] = {}
+_EDITABLE_MAX = 128
 
 
 def lint_all(spec: ScenarioSpec, documents: Mapping[str, str]) -> tuple[DocumentResult, ...]:
@@ -60,7 +75,15 @@ def lint_documents(spec: ScenarioSpec, documents: Mapping[str, str], *,
         if doc.editable:
             value = documents.get(doc.name) if isinstance(documents, Mapping) else None
             text = value if isinstance(value, str) else doc.text
-            out[doc.name] = lint_document(spec, doc, text)
+            ekey = (fingerprint, doc.name, text)
+            linted = _EDITABLE_CACHE.get(ekey)
+            if linted is None:
+                linted = lint_document(spec, doc, text)
+                if len(text) <= MAX_TEXT:  # refused texts are cheap to refuse again; keep them out
+                    if len(_EDITABLE_CACHE) >= _EDITABLE_MAX:
+                        _EDITABLE_CACHE.clear()
+                    _EDITABLE_CACHE[ekey] = linted
+            out[doc.name] = linted
         else:
             key = (fingerprint, doc.name)
             cached = _READONLY_CACHE.get(key)

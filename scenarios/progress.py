@@ -21,11 +21,22 @@ MAX_ATTEMPTS_KEPT = 200  # per learner and scenario: older history is trimmed
 STATUSES = ("not-started", "in-progress", "solved")
 
 
-def _editable_names(scenario: Scenario) -> list[str]:
-    spec = scenario.spec_or_none()
-    if spec is None:
-        return []
-    return [d.name for d in spec.editable]
+_NAMES: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+
+def _editable_names(scenario: Scenario) -> tuple[str, ...]:
+    """The scenario's editable document names, remembered per saved row version (an admin edit
+    changes `updated_at`), so saving an attempt does not rebuild the spec from `data`."""
+    key = (scenario.pk, scenario.updated_at, scenario.slug)
+    names = _NAMES.get(key) if scenario.pk is not None else None
+    if names is None:
+        spec = scenario.spec_or_none()
+        names = tuple(d.name for d in spec.editable) if spec is not None else ()
+        if scenario.pk is not None and spec is not None:
+            if len(_NAMES) >= 256:
+                _NAMES.clear()
+            _NAMES[key] = names
+    return names
 
 
 def clean_documents(scenario: Scenario, documents: Mapping[str, object],

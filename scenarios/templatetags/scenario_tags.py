@@ -7,12 +7,13 @@ Everything user- or engine-supplied is escaped before any markup is added.
 from __future__ import annotations
 
 import functools
-import json
 import re
 
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from scenarios.templatetags.jsontext import dumps_pretty
 
 register = template.Library()
 
@@ -120,9 +121,10 @@ def without_simulated_prefix(text: object) -> str:
 
 @register.filter
 def pretty_json(value: object) -> str:
+    """Indented, key-sorted JSON (jsontext.dumps_pretty: json.dumps's text, faster)."""
     try:
-        return json.dumps(value, indent=2, sort_keys=True, default=str)
-    except (TypeError, ValueError):
+        return dumps_pretty(value)
+    except (TypeError, ValueError, RecursionError):
         return str(value)
 
 
@@ -141,3 +143,24 @@ def doc_link(document: str, title: str) -> SafeString:
     if not document:
         return format_html("{}", title)
     return format_html('<a href="#doc-{}">{}</a>', document, title)
+
+
+_DIAGRAM_ARGS = ("diagram_id", "key_policy_state", "iam_policy_state", "call_state", "same_account", "caller_label",
+                 "operation")
+
+
+@register.simple_tag
+def diagram(diagram_id: object, key_policy_state: object, iam_policy_state: object, call_state: object,
+            same_account: object, caller_label: object, operation: object) -> SafeString:
+    """includes/_diagram.html for these values. The include reads nothing else, so its text is
+    remembered per distinct set of values (a run shows one of a few dozen) instead of walking its
+    sixty-odd template conditions on every keystroke."""
+    return mark_safe(_diagram(str(diagram_id), str(key_policy_state), str(iam_policy_state), str(call_state),
+                              bool(same_account), str(caller_label), str(operation)))  # noqa: S308 - a rendered template
+
+
+@functools.lru_cache(maxsize=256)
+def _diagram(*values: object) -> str:
+    from django.template.loader import render_to_string
+
+    return str(render_to_string("includes/_diagram.html", dict(zip(_DIAGRAM_ARGS, values))))
