@@ -76,17 +76,18 @@ def derived_context(caller: Caller) -> dict[str, tuple[str, ...]]:
 def summarise(gate: Gate, account: str, results: Sequence[StatementResult], *, counted: bool = True,
               note: str = "") -> GateResult:
     """A gate on its own: ExplicitlyDenied if a Deny applies, Allowed if an Allow does."""
-    if any(r.applies and r.statement.effect is Effect.DENY for r in results):
-        verdict = Verdict.EXPLICITLY_DENIED
-    elif any(r.applies and r.statement.effect is Effect.ALLOW for r in results):
-        verdict = Verdict.ALLOWED
-    else:
-        verdict = Verdict.IMPLICITLY_DENIED
-    return GateResult(gate, account, verdict, tuple(results), counted=counted, note=note)
+    verdict = Verdict.IMPLICITLY_DENIED
+    for r in results:  # one pass: this runs for every gate of every authorization
+        if r.applies:
+            if r.statement.effect is Effect.DENY:
+                verdict = Verdict.EXPLICITLY_DENIED
+                break
+            verdict = Verdict.ALLOWED
+    return GateResult(gate, account, verdict, tuple(results), (), counted, note)
 
 
 def applying(results: Sequence[StatementResult], effect: Effect) -> tuple[StatementResult, ...]:
-    return tuple(r for r in results if r.applies and r.statement.effect is effect)
+    return tuple([r for r in results if r.applies and r.statement.effect is effect])
 
 
 def authorize(caller: str, action: str, resource: str, resource_account: str, *,

@@ -35,7 +35,9 @@ class _CompiledStatement:
     memo: dict[tuple[str, ...], tuple[ElementCheck, str]] = field(default_factory=dict)
     condition_keys: tuple[str, ...] = ()  # lower-cased
     pure: bool = False  # no policy variables: the result depends only on the request facts below
-    results: dict[tuple[object, ...], tuple[StatementResult, str]] = field(default_factory=dict)
+    # Keyed by (_memo_prefix, the request's values for condition_keys).
+    results: dict[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], tuple[StatementResult, str]] = \
+        field(default_factory=dict)
 
 
 def _memo(comp: _CompiledStatement, key: tuple[str, ...], make: Callable[[], tuple[ElementCheck, str]]) -> tuple[ElementCheck, str]:
@@ -156,17 +158,36 @@ def evaluate_statement_via(stmt: Statement, policy: Policy, request: Request, ga
     """evaluate_statement plus how the Principal matched (for the KMS account-delegation rule)."""
     if ctx is None:
         ctx = lower_context(request)
+    return _evaluate_statement_via(stmt, policy, request, gate, policy_name, ctx,
+                                   _memo_prefix(policy, request, gate, policy_name))
+
+
+def _memo_prefix(policy: Policy, request: Request, gate: Gate, policy_name: str) -> tuple[str, ...] | None:
+    """Everything but the condition values a pure statement's result depends on, as plain strings.
+
+    Built once per policy and request: a tuple of str hashes and compares in C, where a key holding
+    the Caller dataclass went through its generated __hash__/__eq__ for every statement.
+    None when the request facts are too long to keep in a memo.
+    """
+    c = request.caller
+    # Gate and PolicyKind are StrEnums: str instances with str's hash and equality. A missing Version
+    # and "" evaluate alike (neither enables policy variables).
+    key = (gate, policy_name, policy.kind, policy.version or "", c.arn, c.account, c.kind, c.name, c.role_arn,
+           c.userid, request.action, request.resource)
+    return key if sum(map(len, key)) <= _MAX_KEY_CHARS else None
+
+
+def _evaluate_statement_via(stmt: Statement, policy: Policy, request: Request, gate: Gate, policy_name: str,
+                            ctx: Context, prefix: tuple[str, ...] | None) -> tuple[StatementResult, str]:
     comp = _compiled(stmt)
-    if not comp.pure:
+    if not comp.pure or prefix is None:
         return _evaluate_statement(stmt, policy, request, gate, policy_name, ctx)
-    got = tuple(ctx.get(k, ()) for k in comp.condition_keys)
-    key = (gate, policy_name, policy.kind, policy.version, request.caller, request.action, request.resource, got)
+    got = tuple([ctx.get(k, ()) for k in comp.condition_keys]) if comp.condition_keys else ()
+    key = (prefix, got)
     hit = comp.results.get(key)
     if hit is None:
         hit = _evaluate_statement(stmt, policy, request, gate, policy_name, ctx)
-        size = sum(len(v) for vals in got for v in vals) + len(request.resource) + len(request.action) \
-            + len(request.caller.arn) + len(policy_name)
-        if len(comp.results) < _MAX_MEMO and size <= 2 * _MAX_KEY_CHARS:
+        if len(comp.results) < _MAX_MEMO and sum(len(v) for vals in got for v in vals) <= _MAX_KEY_CHARS:
             comp.results[key] = hit
     return hit
 
@@ -222,5 +243,5 @@ def evaluate_policy(policy: Policy, request: Request, gate: Gate, *, policy_name
     if ctx is None:
         ctx = lower_context(request)
     name = policy_name or policy.name
-    return tuple(evaluate_statement_via(s, policy, request, gate, policy_name=name, ctx=ctx)
-                 for s in policy.statements)
+    prefix = _memo_prefix(policy, request, gate, name)
+    return tuple([_evaluate_statement_via(s, policy, request, gate, name, ctx, prefix) for s in policy.statements])

@@ -7,6 +7,8 @@ Must not: decide access (evaluate and the authorizers do), or trust anything but
 
 from __future__ import annotations
 
+import functools
+
 from kmslab.iam.arn import is_account_id, parse_arn
 from kmslab.iam.decision import Caller
 from kmslab.iam.policy import PrincipalBlock, PrincipalType
@@ -32,6 +34,15 @@ def caller_from_arn(arn: str) -> Caller:
     """
     if not isinstance(arn, str) or not arn or len(arn) > 2048:
         raise InvalidCallerError("the caller must be a principal ARN such as `arn:aws:iam::111122223333:user/bob`")
+    # A str subclass (a template's SafeString) is parsed afresh: the cache hands back the text it
+    # first saw, and the caller's ARN must be the very value given.
+    return _caller(arn) if type(arn) is str else _caller.__wrapped__(arn)
+
+
+# A pure function of the ARN text, and Caller is immutable: every authorization starts here, so the
+# parsed callers are kept (bounded; an invalid ARN raises and is never cached).
+@functools.lru_cache(maxsize=1024)
+def _caller(arn: str) -> Caller:
     if is_account_id(arn):
         return Caller(f"arn:aws:iam::{arn}:root", arn, "root")
     if not arn.startswith("arn:"):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from kmslab.iam.actions import lookup_action
 from kmslab.iam.arn import is_account_id, parse_arn
-from kmslab.iam.authorize import (RawContext, applying, denied_message, derived_context, normalise_context,
+from kmslab.iam.authorize import (RawContext, denied_message, derived_context, normalise_context,
                                   summarise)
 from kmslab.iam.decision import (Caller, Decision, DenyReason, Gate, GateResult, GrantResult, Request,
                                  StatementResult, Verdict)
@@ -32,11 +32,6 @@ _EC_OPERATIONS = frozenset({"Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo"
 
 class KeyArnError(ValueError):
     """The resource is not a KMS key ARN."""
-
-
-def _canonical_action(action: str) -> str:
-    info = lookup_action(action)
-    return f"kms:{info.name}" if info is not None and info.service == "kms" else action
 
 
 def _encryption_context(ctx: Mapping[str, tuple[str, ...]], given: Mapping[str, str] | None) -> dict[str, str]:
@@ -114,7 +109,9 @@ def authorize_kms(caller: str, action: str, key_arn: str, *, key_policy: Policy 
     key = parse_arn(key_arn)
     if key is None or key.service != "kms" or key.resource_type != "key" or not is_account_id(key.account):
         raise KeyArnError(f"`{key_arn}` is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)")
-    action = _canonical_action(action)
+    info = lookup_action(action)
+    if info is not None and info.service == "kms":
+        action = f"kms:{info.name}"  # the canonical spelling (the lookup is case-insensitive)
     ctx = normalise_context(context)
     ec = _encryption_context(ctx, encryption_context)
     for k, v in ec.items():
@@ -129,20 +126,36 @@ def authorize_kms(caller: str, action: str, key_arn: str, *, key_policy: Policy 
     key_name = f"key policy of {key.resource_id}"
     kp = evaluate_policy(key_policy, request, Gate.KEY_POLICY, policy_name=key_name, ctx=low) \
         if key_policy is not None else ()
-    kp_results = tuple(r for r, _ in kp)
+    # The applying statements, split in one pass each (statement order kept); a key policy allow
+    # either names the caller (directly, or everyone) or only its account (a delegation to IAM).
+    kp_results = tuple([r for r, _ in kp])
+    kp_deny: list[StatementResult] = []
+    kp_allow_l: list[StatementResult] = []
+    direct_l: list[StatementResult] = []
+    account_l: list[StatementResult] = []
+    for r, via in kp:
+        if r.applies:
+            if r.statement.effect is Effect.DENY:
+                kp_deny.append(r)
+            else:
+                kp_allow_l.append(r)
+                (account_l if via == VIA_ACCOUNT else direct_l).append(r)
     ids: list[StatementResult] = []
     if who.kind != "service":  # service principals have no identity policies
         for i, p in enumerate(identity_policies):
             name = p.name or f"IAM policy {i + 1} of {who.arn}"
-            ids.extend(r for r, _ in evaluate_policy(p, request, Gate.IAM_POLICY, policy_name=name, ctx=low))
-    kp_allow = applying(kp_results, Effect.ALLOW)
-    direct = tuple(r for r, via in kp if r.applies and r.statement.effect is Effect.ALLOW and via != VIA_ACCOUNT)
-    via_account = tuple(r for r, via in kp if r.applies and r.statement.effect is Effect.ALLOW and via == VIA_ACCOUNT)
-    id_allow = applying(ids, Effect.ALLOW)
-    grant_results = tuple(_check_grant(g, who, action, key_arn, ec, bool(id_allow)) for g in grants)
-    granted = next((g for g in grant_results if g.applies), None)
+            ids += [r for r, _ in evaluate_policy(p, request, Gate.IAM_POLICY, policy_name=name, ctx=low)]
+    id_deny: list[StatementResult] = []
+    id_allow_l: list[StatementResult] = []
+    for r in ids:
+        if r.applies:
+            (id_deny if r.statement.effect is Effect.DENY else id_allow_l).append(r)
+    kp_allow, direct, via_account = tuple(kp_allow_l), tuple(direct_l), tuple(account_l)
+    id_allow = tuple(id_allow_l)
+    grant_results = tuple([_check_grant(g, who, action, key_arn, ec, bool(id_allow)) for g in grants])
+    granted = next((g for g in grant_results if g.applies), None) if grant_results else None
 
-    same = not request.cross_account
+    same = who.account == key.account  # not request.cross_account
     iam_counted, iam_note = True, ""
     if who.kind == "service":
         iam_counted, iam_note = False, "a service principal has no IAM policies; only the key policy counts"
@@ -169,12 +182,13 @@ def authorize_kms(caller: str, action: str, key_arn: str, *, key_policy: Policy 
 
     # AWS: an explicit deny in any policy overrides every allow, grants included
     # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
-    if (d := applying(kp_results, Effect.DENY)):
-        return done(Verdict.EXPLICITLY_DENIED, d, DenyReason.EXPLICIT_DENY_RESOURCE_POLICY, "explicit-deny")
-    if (d := applying(ids, Effect.DENY)):
-        return done(Verdict.EXPLICITLY_DENIED, d, DenyReason.EXPLICIT_DENY_IDENTITY_POLICY, "explicit-deny")
-    info = lookup_action(action)
-    if request.cross_account and who.kind != "service" and info is not None and not info.cross_account:
+    if kp_deny:
+        return done(Verdict.EXPLICITLY_DENIED, tuple(kp_deny), DenyReason.EXPLICIT_DENY_RESOURCE_POLICY,
+                    "explicit-deny")
+    if id_deny:
+        return done(Verdict.EXPLICITLY_DENIED, tuple(id_deny), DenyReason.EXPLICIT_DENY_IDENTITY_POLICY,
+                    "explicit-deny")
+    if not same and who.kind != "service" and info is not None and not info.cross_account:
         # AWS: only some KMS operations accept a key in another account ("Cross-account use" on each
         # API page, https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html)
         return done(Verdict.IMPLICITLY_DENIED, (), DenyReason.NO_RESOURCE_POLICY_ALLOWS, "not-cross-account-operation")
