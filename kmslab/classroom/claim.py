@@ -1,9 +1,9 @@
 """Keep a learner's class memberships when they log in after joining anonymously.
 
-Joining stores the anonymous learner key in the session (SESSION_KEY); login keeps session data
+`kmslab.learner.learner_key` remembers the anonymous key in the session; login keeps session data
 while cycling the session id, so on `user_logged_in` the memberships made under that key move
-to `user:<id>` (skipping classes the account is already in). Scenario progress is claimed by the
-scenarios app (`scenarios.progress.claim`), not here.
+to `user:<id>` (skipping classes the account is already in). Scenario progress and quiz sittings
+are claimed by their own apps from the same remembered key.
 """
 
 from __future__ import annotations
@@ -14,13 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from kmslab.classroom.models import Membership
-
-SESSION_KEY = "classroom_anon_key"
-
-
-def remember_anonymous_key(request: HttpRequest, key: str) -> None:
-    if key.startswith("anon:"):
-        request.session[SESSION_KEY] = key
+from kmslab.learner import previous_anonymous_key
 
 
 def claim_memberships(from_key: str, to_key: str) -> int:
@@ -40,6 +34,6 @@ def claim_memberships(from_key: str, to_key: str) -> int:
 def claim_on_login(sender: object, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
     if request is None or user is None or not hasattr(request, "session"):
         return
-    old = request.session.pop(SESSION_KEY, None)
-    if isinstance(old, str) and old.startswith("anon:"):
+    old = previous_anonymous_key(request.session)
+    if old:
         claim_memberships(old, f"user:{user.pk}")

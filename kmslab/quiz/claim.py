@@ -1,7 +1,7 @@
 """Keep an anonymous learner's quiz work when they log in.
 
-The quiz remembers the anonymous learner key in the session; login keeps session data while
-cycling the session id, so on `user_logged_in` the sittings and review cards made under that key
+`kmslab.learner.learner_key` remembers the anonymous learner key in the session; login keeps
+session data while cycling the session id, so on `user_logged_in` the sittings and review cards made under that key
 move to `user:<id>` (a card the account already has for the same question wins).
 """
 
@@ -12,18 +12,10 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 
-from kmslab.learner import learner_key
+from kmslab.learner import learner_key, previous_anonymous_key
 from kmslab.quiz.models import ReviewCard, Sitting
 
-SESSION_KEY = "quiz_anon_key"
-
-
-def key_for(request: HttpRequest) -> str:
-    """learner_key(request), remembered in the session when anonymous (for claiming on login)."""
-    key = learner_key(request)
-    if key.startswith("anon:") and request.session.get(SESSION_KEY) != key:
-        request.session[SESSION_KEY] = key
-    return key
+key_for = learner_key  # the anonymous key is remembered by learner_key itself
 
 
 def claim(from_key: str, to_key: str) -> int:
@@ -41,6 +33,6 @@ def claim(from_key: str, to_key: str) -> int:
 def claim_on_login(sender: object, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
     if request is None or user is None or not hasattr(request, "session"):
         return
-    anon = request.session.pop(SESSION_KEY, None)
-    if isinstance(anon, str) and anon.startswith("anon:"):
+    anon = previous_anonymous_key(request.session)
+    if anon:
         claim(anon, f"user:{user.pk}")

@@ -14,7 +14,6 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kmslab.classroom import ratelimit
-from kmslab.classroom.claim import remember_anonymous_key
 from kmslab.classroom.codes import normalize_code
 from kmslab.classroom.forms import JoinForm
 from kmslab.classroom.models import Classroom, Membership
@@ -85,7 +84,6 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
     except IntegrityError:  # a double submit raced us: the membership exists now
         pass
     ratelimit.record(client, succeeded=True)
-    remember_anonymous_key(request, key)
     messages.success(request, f"You joined \u201c{classroom.name}\u201d.")
     return redirect("classroom:mine", code=classroom.code)
 
