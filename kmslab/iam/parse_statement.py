@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import difflib
 from bisect import bisect_right
-from collections.abc import Callable
-from dataclasses import fields
 
 from kmslab.iam.findings import Finding, Severity
 from kmslab.iam.jsonpos import ARRAY, BOOL, NULL, NUMBER, OBJECT, STRING, JNode, LineIndex, Member
@@ -40,82 +38,12 @@ _PRINCIPAL_TYPE_BY_NAME = {t.value: t for t in PrincipalType}
 _EFFECT_BY_NAME = {e.value: e for e in Effect}
 
 
-def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[object, object], None], ...]:
-    """The slot setters of a frozen, slotted dataclass, in field order, for the fast builders below.
-
-    A frozen dataclass's generated __init__ calls `object.__setattr__` once per field, which makes
-    a Statement cost ~2 us and a ConditionClause ~1 us; setting the slots through their descriptors
-    builds the very same value (equal, same hash and repr) in about half the time. Refuses, at
-    import, a class whose fields changed or that gained a __post_init__, so a contract change
-    fails loudly here instead of building incomplete values."""
-    if tuple(f.name for f in fields(cls)) != names or hasattr(cls, "__post_init__"):
-        raise RuntimeError(f"parse_statement's fast builder for {cls.__name__} is out of date with policy.py")
-    return tuple(cls.__dict__[n].__set__ for n in names)
-
-
-_new = object.__new__
-_cc_operator, _cc_key, _cc_values, _cc_span, _cc_operator_span = _slot_setters(
-    ConditionClause, ("operator", "key", "values", "span", "operator_span"))
-_pv_type, _pv_value = _slot_setters(PrincipalValue, ("type", "value"))
-_vb_negated, _vb_values, _vb_span = _slot_setters(ValueBlock, ("negated", "values", "span"))
-_pb_negated, _pb_wildcard, _pb_entries, _pb_span = _slot_setters(
-    PrincipalBlock, ("negated", "wildcard", "entries", "span"))
-(_st_index, _st_sid, _st_effect, _st_principal, _st_action, _st_resource, _st_conditions, _st_span,
- _st_effect_span, _st_condition_span) = _slot_setters(
-    Statement, ("index", "sid", "effect", "principal", "action", "resource", "conditions", "span", "effect_span",
-                "condition_span"))
-
-
-def _condition_clause(operator: str, key: str, values: tuple[Value, ...], span: Span,
-                      operator_span: Span) -> ConditionClause:
-    obj: ConditionClause = _new(ConditionClause)
-    _cc_operator(obj, operator)
-    _cc_key(obj, key)
-    _cc_values(obj, values)
-    _cc_span(obj, span)
-    _cc_operator_span(obj, operator_span)
-    return obj
-
-
-def _principal_value(ptype: PrincipalType, value: Value) -> PrincipalValue:
-    obj: PrincipalValue = _new(PrincipalValue)
-    _pv_type(obj, ptype)
-    _pv_value(obj, value)
-    return obj
-
-
-def _value_block(negated: bool, values: tuple[Value, ...], span: Span) -> ValueBlock:
-    obj: ValueBlock = _new(ValueBlock)
-    _vb_negated(obj, negated)
-    _vb_values(obj, values)
-    _vb_span(obj, span)
-    return obj
-
-
-def _principal_block(negated: bool, wildcard: bool, entries: tuple[PrincipalValue, ...], span: Span) -> PrincipalBlock:
-    obj: PrincipalBlock = _new(PrincipalBlock)
-    _pb_negated(obj, negated)
-    _pb_wildcard(obj, wildcard)
-    _pb_entries(obj, entries)
-    _pb_span(obj, span)
-    return obj
-
-
-def _statement(index: int, sid: str | None, effect: Effect, principal: PrincipalBlock | None,
-               action: ValueBlock | None, resource: ValueBlock | None, conditions: tuple[ConditionClause, ...],
-               span: Span, effect_span: Span, condition_span: Span | None) -> Statement:
-    obj: Statement = _new(Statement)
-    _st_index(obj, index)
-    _st_sid(obj, sid)
-    _st_effect(obj, effect)
-    _st_principal(obj, principal)
-    _st_action(obj, action)
-    _st_resource(obj, resource)
-    _st_conditions(obj, conditions)
-    _st_span(obj, span)
-    _st_effect_span(obj, effect_span)
-    _st_condition_span(obj, condition_span)
-    return obj
+# The policy values are built positionally, in field order (their `fast_init` constructors).
+_condition_clause = ConditionClause
+_principal_value = PrincipalValue
+_value_block = ValueBlock
+_principal_block = PrincipalBlock
+_statement = Statement
 
 
 def child_pointer(parent: str, key: str | int) -> str:

@@ -197,9 +197,7 @@ class S3Service:
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            self.world.identity_of(caller)
-            b = self._bucket(bucket, key)
-            self._authorize(caller, "s3:PutObject", b, key, trace)
+            b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace)
             obj = self._encrypt_object(b, caller, key, _body(body), sse, kms_key_id, bucket_key, calls)
         except AWSError as exc:
             return self._result("PutObject", caller, resource, trace, calls, None, exc)
@@ -256,9 +254,7 @@ class S3Service:
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            self.world.identity_of(caller)
-            b = self._bucket(bucket, key)
-            self._authorize(caller, "s3:GetObject", b, key, trace)
+            b = self._authorized_bucket(caller, "s3:GetObject", bucket, key, trace)
             obj = b.objects.get(key)
             if obj is None:
                 # SIMULATION: AWS answers AccessDenied instead when the caller lacks s3:ListBucket.
@@ -280,9 +276,7 @@ class S3Service:
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            self.world.identity_of(caller)
-            b = self._bucket(bucket, key)
-            self._authorize(caller, "s3:PutObject", b, key, trace)
+            b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace)
             algorithm, key_id = self._choose_key(b, sse, kms_key_id)
             if algorithm != SSE_KMS:
                 raise InvalidArgument("KMS Lab simulates multipart uploads with SSE-KMS only")
@@ -297,11 +291,16 @@ class S3Service:
         response: dict[str, object] = {"UploadId": upload_id, "Bucket": bucket, "Key": key, "SSEKMSKeyId": resp["KeyId"]}
         return self._result("CreateMultipartUpload", caller, resource, trace, calls, response, None)
 
-    def _open_upload(self, caller: str, bucket: str, key: str, upload_id: str, trace: list[Decision]) -> Upload:
-        """The authorized caller's multipart upload `upload_id` of `bucket/key`, or NoSuchUpload."""
+    def _authorized_bucket(self, caller: str, action: str, bucket: str, key: str, trace: list[Decision]) -> Bucket:
+        """The bucket, once the caller is known and the bucket policy + IAM allow `action` on the key."""
         self.world.identity_of(caller)
         b = self._bucket(bucket, key)
-        self._authorize(caller, "s3:PutObject", b, key, trace)
+        self._authorize(caller, action, b, key, trace)
+        return b
+
+    def _open_upload(self, caller: str, bucket: str, key: str, upload_id: str, trace: list[Decision]) -> Upload:
+        """The authorized caller's multipart upload `upload_id` of `bucket/key`, or NoSuchUpload."""
+        b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace)
         upload = b.uploads.get(upload_id) if isinstance(upload_id, str) else None
         if upload is None or upload.key != key:
             raise NoSuchUpload("The specified upload does not exist.")
