@@ -10,11 +10,12 @@ export CHROMIUM
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv install install-test load-content run test test-fast bench lint serve-prod chromium clean-artifacts
+.PHONY: help venv install install-test load-content run test test-fast fuzz bench lint serve-prod chromium clean-artifacts
 
 help:
 	@echo "make run        set up (.venv, requirements, migrate, content) and serve http://$(HOST):$(PORT)"
 	@echo "make test       the whole test suite, browser tests included (needs Chromium)"
+	@echo "make fuzz       property tests with fresh random examples (make test replays fixed ones)"
 	@echo "make bench      benchmarks with timings (pytest-benchmark)"
 	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms)"
 	@echo "make serve-prod collectstatic + gunicorn, as a deployment would run it"
@@ -65,6 +66,10 @@ test: install-test chromium
 # Everything except the browser tests (quick local loop; CI runs `make test`).
 test-fast: install-test
 	$(PY) -m pytest -q -m "not browser"
+
+# Property tests with fresh random examples (many more than `make test` draws); run it now and then.
+fuzz: install-test
+	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q -m "not browser" $(shell grep -rl --include="*.py" "@given" tests)
 
 bench: install-test
 	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,max,rounds --benchmark-sort=name -q

@@ -4,6 +4,10 @@
 - `htmx_client`: same, and every request carries the `HX-Request: true` header.
 - `user` / `logged_in_client`: a plain learner account and a client logged in as it.
 Browser fixtures (`page`, `live_url`, `axe_audit`, `screenshot`) live in tests/browser/conftest.py.
+
+Property tests (Hypothesis) are derandomized by default, so `make test` runs the same examples on
+every machine and a red CI run reproduces locally. `make fuzz` (HYPOTHESIS_PROFILE=explore) draws
+fresh random examples, many more of them, to look for new failures.
 """
 
 from __future__ import annotations
@@ -12,6 +16,11 @@ import os
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
+
+hypothesis_settings.register_profile("default", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=1000, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless this is set. Tests only.
