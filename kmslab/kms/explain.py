@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kmslab.iam.decision import Decision, DenyReason, Element, ElementCheck, Gate, StatementResult, Verdict
+from kmslab.iam.decision import Caller, Decision, DenyReason, Element, ElementCheck, Gate, StatementResult, Verdict
 from kmslab.iam.policy import Effect
 from kmslab.kms import citations as cite
 
@@ -91,8 +91,7 @@ def _verdict(d: Decision) -> list[Sentence]:
             kp = tuple(r for r in det if r.gate is Gate.KEY_POLICY)
             iam = tuple(r for r in det if r.gate is Gate.IAM_POLICY)
             return [Sentence(f"allowed: the key policy in account {req.resource_account} allows {a} ({_names(kp)}) "
-                             f"and an identity-based policy in account {caller.account} allows it too "
-                             f"({_names(iam)})", "verdict", cite.CROSS_ACCOUNT)]
+                             f"and {_caller_side(caller, iam)}", "verdict", cite.CROSS_ACCOUNT)]
         if d.rule in ("key-policy-allows-principal",):
             return [Sentence(f"allowed: {_names(det)} allows {caller.arn} to use {a} on this key", "verdict",
                              cite.KEY_POLICIES)]
@@ -124,6 +123,13 @@ def _verdict(d: Decision) -> list[Sentence]:
     return out
 
 
+def _caller_side(caller: Caller, iam: tuple[StatementResult, ...]) -> str:
+    """The caller's half of a cross-account allow: its IAM policy, or being its account's root user."""
+    if not iam and caller.kind == "root":
+        return f"the caller is account {caller.account}'s root user, which IAM policies do not limit"
+    return f"an identity-based policy in account {caller.account} allows it too ({_names(iam)})"
+
+
 def _service_cause(service: str, policy: str) -> Sentence:
     return Sentence(f"{service} is an AWS service principal: it has no identity-based policies, so only the "
                     f"{policy} can allow it", "cause", cite.PRINCIPAL_ELEMENT)
@@ -143,8 +149,7 @@ def _bucket_verdict(d: Decision) -> list[Sentence]:
         iam = tuple(r for r in det if r.gate is Gate.IAM_POLICY)
         if bp and iam:
             return [Sentence(f"allowed: the bucket policy in account {req.resource_account} allows {a} ({_names(bp)}) "
-                             f"and an identity-based policy in account {caller.account} allows it too "
-                             f"({_names(iam)})", "verdict", cite.S3_CROSS_ACCOUNT)]
+                             f"and {_caller_side(caller, iam)}", "verdict", cite.S3_CROSS_ACCOUNT)]
         if bp:
             return [Sentence(f"allowed: {_names(bp)} allows {caller.arn} to use {a} on {target}", "verdict",
                              cite.S3_BUCKET_POLICIES)]

@@ -90,3 +90,11 @@ def test_cli_run_authorize_flushes_each_line() -> None:
 def test_cli_main_requires_a_subcommand() -> None:
     with pytest.raises(SystemExit):
         main([])
+
+
+def test_cli_stops_quietly_when_the_reader_goes_away() -> None:
+    # `python -m kmslab.kms authorize < cases.jsonl | head -1` must not print a BrokenPipeError traceback.
+    proc = subprocess.run(f"{sys.executable} -m kmslab.kms authorize | head -c 1", shell=True, input="\n".join([line()] * 3000),
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.stdout == "{"
+    assert "Traceback" not in proc.stderr

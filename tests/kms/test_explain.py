@@ -232,3 +232,12 @@ def test_explain_kms_service_principal_denied_has_no_cross_account_cause() -> No
         ("cause", "cloudtrail.amazonaws.com is an AWS service principal: it has no identity-based policies, so only "
                   "the key policy can allow it", cite.PRINCIPAL_ELEMENT),
     ]
+
+
+def test_explain_cross_account_root_user_needs_no_iam_policy() -> None:
+    # AWS: the root user is not limited by IAM policies (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html),
+    # so a key policy allowing its account is the whole handshake for it.
+    d = authorize_kms("arn:aws:iam::111111111111:root", "kms:GenerateDataKey", KEY, key_policy=seed_key_policy())
+    assert texts(d) == [("verdict", "allowed: the key policy in account 222222222222 allows kms:GenerateDataKey "
+                                    "(statement `Enable Cross Account Access` of the key policy) and the caller is "
+                                    "account 111111111111's root user, which IAM policies do not limit")]
