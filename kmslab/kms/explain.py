@@ -108,6 +108,9 @@ def _verdict(d: Decision) -> list[Sentence]:
         if caller.kind == "service":
             # A service principal has no account and no IAM policies: "cross-account" does not apply.
             out.append(_service_cause(caller.arn, "key policy"))
+        elif req.cross_account and caller.kind == "root":
+            out.append(Sentence(f"cross-account use needs an allow in the key policy for account {caller.account}; "
+                                "its root user needs no IAM policy", "cause", cite.CROSS_ACCOUNT))
         elif req.cross_account:
             out.append(Sentence(f"cross-account use needs an allow in the key policy and in an IAM policy "
                                 f"in account {caller.account}", "cause", cite.CROSS_ACCOUNT))

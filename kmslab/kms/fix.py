@@ -109,7 +109,7 @@ def _key_policy_fix(d: Decision) -> Fix:
     stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a, "Resource": "*"}
     then = None
     iam = d.gate(Gate.IAM_POLICY)
-    if req.cross_account and c.kind != "service" and (iam is None or iam.verdict.value != "Allowed"):
+    if req.cross_account and c.kind not in ("service", "root") and (iam is None or iam.verdict.value != "Allowed"):
         then = _iam_fix(d)
     summary = f"add a statement to the key policy allowing {who} to use `{a}`"
     if then is not None:
@@ -127,7 +127,7 @@ def _bucket_policy_fix(d: Decision) -> Fix:
     stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a, "Resource": req.resource}
     iam = d.gate(Gate.IAM_POLICY)
     then = None
-    if req.cross_account and c.kind != "service" and (iam is None or not iam.verdict.allowed):
+    if req.cross_account and c.kind not in ("service", "root") and (iam is None or not iam.verdict.allowed):
         then = _iam_fix(d)
     summary = f"add a statement to the bucket policy allowing {who} to use `{a}` on this {resource_noun(d)}'s ARN"
     if then is not None:

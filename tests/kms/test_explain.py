@@ -241,3 +241,13 @@ def test_explain_cross_account_root_user_needs_no_iam_policy() -> None:
     assert texts(d) == [("verdict", "allowed: the key policy in account 222222222222 allows kms:GenerateDataKey "
                                     "(statement `Enable Cross Account Access` of the key policy) and the caller is "
                                     "account 111111111111's root user, which IAM policies do not limit")]
+
+
+def test_explain_cross_account_root_user_denied_blames_only_the_key_policy() -> None:
+    d = authorize_kms("arn:aws:iam::111111111111:root", "kms:Decrypt", KEY, key_policy=key_policy(root_stmt()))
+    assert texts(d)[:2] == [
+        ("verdict", "denied: no statement in the key policy of account 222222222222 allows arn:aws:iam::111111111111:root "
+                    "to use kms:Decrypt on this key"),
+        ("cause", "cross-account use needs an allow in the key policy for account 111111111111; its root user needs no "
+                  "IAM policy"),
+    ]

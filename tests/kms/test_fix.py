@@ -209,3 +209,11 @@ def test_suggest_fix_bucket_applied_gives_allowed(caller: str, bucket: dict | No
             iam = json.loads(apply_fix(json.dumps(iam) if iam else "", step))
         step = step.then
     assert _s3_decide(caller, bucket, iam, resource=resource, action=action).allowed
+
+
+def test_suggest_fix_cross_account_root_user_needs_only_the_key_policy() -> None:
+    # The root user has no IAM policies to edit: the key policy allowing its account is the whole fix.
+    d = authorize_kms(f"arn:aws:iam::{EXT}:root", "kms:Decrypt", KEY, key_policy=key_policy(root_stmt()))
+    fix = suggest_fix(d)
+    assert fix is not None and fix.gate is Gate.KEY_POLICY and fix.then is None
+    assert fix.summary == f"add a statement to the key policy allowing account {EXT} to use `kms:Decrypt`"
