@@ -162,7 +162,9 @@ def fix_view(index: DocIndex, decision: Decision, texts: Mapping[str, str], key_
         where = index.spec.document(owner)
         reason = reason or (f"the change belongs in {where.title}, which this scenario does not let you edit"
                             if where else "the change belongs in a document this scenario does not show")
+    then = fix.then.summary if fix.then is not None else ""
     return FixView(
         summary=fix.summary, gate=gate.value, document=name, document_title=doc.title if doc else "",
         new_text=new_text, risky=fix.risky, warning=fix.warning, possible=fix.possible, reason=reason,
+        applies=fix.summary.removesuffix(f", then {then}") if then else fix.summary, then=then,
     )

@@ -359,7 +359,10 @@ def fix(request: HttpRequest, slug: str) -> HttpResponse:
         name, after = step.fix.document, step.fix.new_text
         before = posted.documents.get(name, "")
         posted.documents[name] = after
-        changed = {"summary": f"Applied fix: {step.fix.summary}", "risky": step.fix.risky,
+        summary = f"Applied fix: {step.fix.applies or step.fix.summary}."
+        if step.fix.then:
+            summary += f" Still needed: {step.fix.then}."
+        changed = {"summary": summary, "risky": step.fix.risky,
                    "warning": step.fix.warning, "diff": diff_lines(before, after, "before", "after")}
     result = before_run if changed is None else _run(spec, posted.documents, posted.problems)
     row = progress.record_attempt(key, scenario, posted.documents, result)

@@ -13,8 +13,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from kmslab.iam.decision import Decision, DenyReason, Element, Gate, StatementResult
+from kmslab.iam.jsonpos import ARRAY, OBJECT, JNode, JsonSyntaxError, Member, read_json
 from kmslab.iam.policy import Effect
 from kmslab.kms import citations as cite
 from kmslab.kms.explain import resource_noun
@@ -172,16 +174,19 @@ def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER") -> Fix | N
 
 
 def apply_fix(policy_text: str, fix: Fix) -> str:
-    """Return the policy with the fix's statement added (or put at `replaces_index`), 2-space JSON.
+    """Return the policy with the fix's statement added (or put at `replaces_index`).
 
-    Blank text starts a new policy. Raises FixError for text that is not a policy object.
+    The learner's text is kept as written: the statement is inserted (or replaced) in place, indented
+    like its neighbours, so a diff shows only the edit. Text this cannot edit in place (a single
+    Statement object, an empty list, no Version) is rewritten as 2-space JSON. Blank text starts a
+    new policy. Raises FixError for text that is not a policy object.
     """
     if not fix.possible or not fix.statement:
         raise FixError("this fix has no statement to apply")
     if policy_text.strip():
         try:
             doc = json.loads(policy_text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise FixError(f"the policy is not valid JSON ({exc})") from None
     else:
         doc = {"Version": "2012-10-17", "Statement": []}
@@ -198,10 +203,39 @@ def apply_fix(policy_text: str, fix: Fix) -> str:
     while new.get("Sid") in sids and fix.replaces_index is None:
         new["Sid"] = f"{base}{n}"
         n += 1
-    if fix.replaces_index is not None and 0 <= fix.replaces_index < len(stmts):
-        stmts[fix.replaces_index] = new
+    replace = fix.replaces_index is not None and 0 <= fix.replaces_index < len(stmts)
+    if replace:
+        stmts[fix.replaces_index] = new  # type: ignore[index]
     else:
         stmts.append(new)
     doc["Statement"] = stmts
     doc.setdefault("Version", "2012-10-17")
+    in_place = _edit_in_place(policy_text, new, fix.replaces_index if replace else None)
+    if in_place is not None and json.loads(in_place) == doc:
+        return in_place
     return json.dumps(doc, indent=2)
+
+
+def _edit_in_place(text: str, statement: dict[str, object], replaces: int | None) -> str | None:
+    """The text with `statement` inserted after the last statement (or replacing statement
+    `replaces`), or None when the text's shape does not allow an edit in place."""
+    try:
+        root = read_json(text)
+    except JsonSyntaxError:
+        return None
+    if root.kind != OBJECT:
+        return None
+    members = {m.key: m.node for m in cast("list[Member]", root.value)}  # last duplicate wins, as json.loads
+    array = members.get("Statement")
+    if "Version" not in members or array is None or array.kind != ARRAY or not array.value:
+        return None
+    items = cast("list[JNode]", array.value)
+    anchor = items[replaces if replaces is not None else -1]
+    line_start = text.rfind("\n", 0, anchor.start) + 1
+    before = text[line_start:anchor.start]
+    indent = before if not before.strip() else re.match(r"[ \t]*", before).group() + "  "  # type: ignore[union-attr]
+    unit = re.search(r"\n([ \t]+)\S", text)  # the learner's indent step (first indented line), else 2 spaces
+    body = json.dumps(statement, indent=unit.group(1) if unit else 2).replace("\n", "\n" + indent)
+    if replaces is not None:
+        return text[:anchor.start] + body + text[anchor.end:]
+    return text[:anchor.end] + ",\n" + indent + body + text[anchor.end:]

@@ -77,6 +77,49 @@ def test_apply_fix_blank_text_creates_policy_and_replaces_index() -> None:
     assert json.loads(apply_fix(apply_fix("", fix), replace))["Statement"] == [dict(replace.statement)]
 
 
+LEARNER_TEXT = """{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Root",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+            "Action": "kms:*", "Resource": "*"
+        }
+    ]
+}
+"""
+
+
+def test_apply_fix_keeps_the_learners_text_and_indents_like_the_neighbours() -> None:
+    fix = Fix(Gate.KEY_POLICY, OWN, "key policy", "s", {"Sid": "AllowDecrypt", "Effect": "Allow",
+              "Principal": {"AWS": f"arn:aws:iam::{EXT}:root"}, "Action": "kms:Decrypt", "Resource": "*"}, None, False, "", True, "")
+    text = apply_fix(LEARNER_TEXT, fix)
+    # Every original line is still there, in order; the new statement sits after the last one, 8 spaces in.
+    assert text.startswith(LEARNER_TEXT[:LEARNER_TEXT.index("        }") + len("        }")] + ",\n        {\n            \"Sid\": \"AllowDecrypt\"")
+    assert text.endswith("        }\n    ]\n}\n")
+    assert json.loads(text)["Statement"][1] == fix.statement
+
+
+def test_apply_fix_replaces_a_statement_in_place() -> None:
+    fix = Fix(Gate.KEY_POLICY, OWN, "key policy", "s", {"Sid": "Root", "Effect": "Allow", "Action": "kms:Decrypt",
+              "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"}, "Resource": "*"}, 0, False, "", True, "")
+    text = apply_fix(LEARNER_TEXT, fix)
+    assert text.startswith('{\n    "Version": "2012-10-17",\n    "Statement": [\n        {\n            "Sid": "Root",\n            "Effect"')
+    assert json.loads(text)["Statement"] == [fix.statement]
+
+
+@pytest.mark.parametrize("text", ['{"Statement": [{"Effect": "Allow"}]}', '{"Version": "2012-10-17", "Statement": []}',
+                                  '{"Version": "2012-10-17", "Statement": [1], "Statement": [{"Sid": "Last"}]}'],
+                         ids=["no-version", "empty-list", "duplicate-statement-key"])
+def test_apply_fix_shapes_it_cannot_edit_in_place_are_rewritten_whole(text: str) -> None:
+    fix = Fix(Gate.IAM_POLICY, EXT, "", "s", {"Sid": "New", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY},
+              None, False, "", True, "")
+    doc = json.loads(apply_fix(text, fix))
+    assert doc["Version"] == "2012-10-17" and doc["Statement"][-1] == fix.statement
+    assert doc["Statement"][:-1] == json.loads(text)["Statement"]
+
+
 @pytest.mark.parametrize("bad", ["[]", "{", '{"Statement": 3}'], ids=["list", "invalid", "bad-statement"])
 def test_apply_fix_bad_text_raises_fix_error(bad: str) -> None:
     fix = Fix(Gate.IAM_POLICY, EXT, "", "s", {"Effect": "Allow"}, None, False, "", True, "")

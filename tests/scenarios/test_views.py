@@ -379,6 +379,19 @@ def test_fix_applies_the_runners_fix_and_shows_what_changed(s3: Scenario, csrf_c
     assert outcome(html) in ("success", "failure")
 
 
+def test_fix_in_two_parts_says_what_it_applied_and_what_is_still_needed(s3: Scenario, csrf_client: Client) -> None:
+    # At the start both documents lack the upload: the key policy edit comes first, the IAM edit next.
+    expected = run_scenario(spec_of(s3), docs(s3)).steps[0].fix
+    assert expected is not None and expected.then
+    html = post(csrf_client, "fix", {**docs(s3), "fix": "1"}, htmx=True).content.decode()
+    applied = re.search(r'<p class="mb-1 fw-semibold">(.*?)</p>', html, re.S)
+    assert applied is not None
+    assert "Applied fix: add a statement to the key policy allowing account 111111111111" in applied.group(1)
+    assert ", then" not in applied.group(1) and "Still needed: add <code>kms:GenerateDataKey</code>" in applied.group(1)
+    # The learner's text is kept: the diff only adds lines.
+    assert '<span class="diff-line diff-del">' not in html
+
+
 @pytest.mark.parametrize("value", ["", "abc", "-1", "99", "1" * 50], ids=["empty", "text", "negative", "no-step", "huge"])
 def test_fix_forged_step_is_a_message_not_a_500(s3: Scenario, csrf_client: Client, value: str) -> None:
     response = post(csrf_client, "fix", {**docs(s3), "fix": value}, htmx=True)
