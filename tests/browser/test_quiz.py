@@ -103,3 +103,19 @@ def test_quiz_generated_predict_question_on_a_phone(page_factory, live_url: str)
     expect(page.locator("#question-card .engine-sentences li").first).to_be_visible()
     axe_audit(page)
     screenshot(page, "quiz-generated-phone-dark")
+
+
+def test_quiz_rejected_answer_then_corrected_keeps_the_csp_clean(page: Page, live_url: str) -> None:
+    # A half-filled prediction is refused with a message; the swap that follows must not write inline
+    # styles (htmx settles `style` by default, which our CSP blocks: the page fixture fails on that).
+    page.goto(live_url + "/quiz/")
+    page.get_by_role("button", name="Start predicting").click()
+    item = _current_item(page)
+    answer = right_answer(item.payload)
+    for _ in range(2):
+        page.locator(f'#question-card input[name="verdict"][value="{answer["verdict"]}"]').check()
+        page.locator("#question-card button[type=submit]").click()
+        expect(page.locator("#question-card")).to_contain_text("That answer was not accepted")
+    _fill(page, answer)
+    page.locator("#question-card button[type=submit]").click()
+    expect(page.locator("#question-card .quiz-feedback")).to_contain_text("Correct")
