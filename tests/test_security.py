@@ -111,3 +111,24 @@ def test_login_then_logout_round_trip(client: Client, user) -> None:  # type: ig
 @pytest.mark.django_db
 def test_unknown_url_is_404_not_500(client: Client) -> None:
     assert client.get("/no/such/page/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_password_change_in_site_style_with_field_errors_then_done(client: Client, user) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/accounts/password_change/").status_code == 302  # logged-out: to the login page
+    client.force_login(user)
+    page = client.get("/accounts/password_change/").content.decode()
+    assert "Change your password" in page and "Django site admin" not in page
+    bad = client.post("/accounts/password_change/", {"old_password": "wrong", "new_password1": "a", "new_password2": "b"})
+    assert bad.status_code == 200 and 'class="invalid-feedback"' in bad.content.decode()
+    ok = client.post("/accounts/password_change/", {"old_password": "correct-horse-battery-staple", "new_password1": "Fresh-Pass-9876",
+                                                    "new_password2": "Fresh-Pass-9876"})
+    assert ok.status_code == 302 and ok["Location"] == "/accounts/password_change/done/"
+    assert "Your new password is in use" in client.get(ok["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_no_email_password_reset_on_a_server_without_mail(client: Client) -> None:
+    # A classroom server has no mail relay: the admin-styled reset pages would promise an e-mail
+    # that never comes. `manage.py changepassword NAME` is the documented way.
+    assert client.get("/accounts/password_reset/").status_code == 404
