@@ -35,7 +35,8 @@ from kmslab.kms.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmslab.kms.keys import KmsKey, state_error
+from kmslab.kms.keys import Alias, KmsKey, state_error
+from kmslab.kms.managed import MANAGED_ALIASES
 from kmslab.kms.trail import Identity, kms_events
 
 if TYPE_CHECKING:
@@ -171,6 +172,19 @@ class KMSService:
         return Traced(self._record(req, error), response, error)
 
     # ------------------------------------------------ shared steps
+    def _predefined_alias(self, req: Req, name: str) -> Alias | None:
+        """DescribeKey on a predefined AWS alias (alias/aws/s3, alias/aws/ebs) that has no key yet
+        creates the AWS managed key in the caller's account.
+
+        # AWS: "If you specify a predefined AWS alias (an AWS alias with no key ID), KMS associates
+        # the alias with an AWS managed key and returns its KeyId and Arn in the response."
+        # (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html)
+        """
+        if req.operation != "DescribeKey" or name not in MANAGED_ALIASES or not req.caller_account:
+            return None
+        self.world.managed_key(req.caller_account, name)
+        return self.world.aliases.get((req.caller_account, name))
+
     def resolve(self, req: Req, key_id: str) -> KmsKey:
         """The key `key_id` names, as AWS resolves it for this caller and operation."""
         w = self.world
@@ -183,13 +197,15 @@ class KMSService:
             arn = parse_arn(key_id)
             assert arn is not None
             alias = w.aliases.get((arn.account, arn.resource))
+            if alias is None and arn.account == req.caller_account and arn.region == w.region:
+                alias = self._predefined_alias(req, arn.resource)
             if alias is None or arn.region != w.region:
                 raise NotFoundException(f"Alias {key_id} is not found.")
             key = w.key_by_id(arn.account, alias.target_key_id)
         elif key_id.startswith("alias/"):
             # AWS: an alias name is resolved in the caller's account
             # (https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html)
-            alias = w.aliases.get((req.caller_account, key_id))
+            alias = w.aliases.get((req.caller_account, key_id)) or self._predefined_alias(req, key_id)
             if alias is None:
                 raise NotFoundException(f"Alias arn:{w.partition}:kms:{w.region}:{req.caller_account}:{key_id} is not found.")
             key = w.key_by_id(req.caller_account, alias.target_key_id)

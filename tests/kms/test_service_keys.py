@@ -215,3 +215,20 @@ def test_create_key_lockout_safety_check_creates_nothing() -> None:
     with pytest.raises(MalformedPolicyDocumentException):
         w.kms.call(admin, "CreateKey", {"Policy": doc(stmt(["kms:Encrypt"], principal={"AWS": root(B)}))})
     assert set(w.keys) == before
+
+
+@pytest.mark.parametrize("key_id", ["alias/aws/s3", f"arn:aws:kms:us-east-1:{A}:alias/aws/s3"], ids=["name", "arn"])
+def test_describe_key_on_a_predefined_aws_alias_creates_the_aws_managed_key(key_id: str) -> None:
+    # AWS: DescribeKey on a predefined AWS alias with no key yet creates the AWS managed key
+    # (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+    w, admin, _ = _world()
+    assert (A, "alias/aws/s3") not in w.aliases
+    meta = w.kms.call(admin, "DescribeKey", {"KeyId": key_id})["KeyMetadata"]
+    assert isinstance(meta, dict) and meta["KeyManager"] == "AWS" and meta["AWSAccountId"] == A
+    assert w.aliases[(A, "alias/aws/s3")].target_key_id == meta["KeyId"]
+    # Only DescribeKey does this: other operations still say the alias is not found.
+    with pytest.raises(NotFoundException):
+        w.kms.call(admin, "DescribeKey", {"KeyId": "alias/aws/not-a-service"})
+    w2, admin2, _ = _world()
+    with pytest.raises(NotFoundException):
+        w2.kms.call(admin2, "Encrypt", {"KeyId": "alias/aws/s3", "Plaintext": b"x"})
