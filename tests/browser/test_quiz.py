@@ -112,10 +112,15 @@ def test_quiz_rejected_answer_then_corrected_keeps_the_csp_clean(page: Page, liv
     page.get_by_role("button", name="Start predicting").click()
     item = _current_item(page)
     answer = right_answer(item.payload)
+    def submit_and_wait_for_the_swap() -> None:
+        page.locator("#question-card").evaluate("card => card.dataset.before = 'swap'")
+        page.locator("#question-card button[type=submit]").click()
+        expect(page.locator("#question-card:not([data-before])")).to_be_attached()  # the new card is in
+
     for _ in range(2):
         page.locator(f'#question-card input[name="verdict"][value="{answer["verdict"]}"]').check()
-        page.locator("#question-card button[type=submit]").click()
+        submit_and_wait_for_the_swap()
         expect(page.locator("#question-card")).to_contain_text("That answer was not accepted")
     _fill(page, answer)
-    page.locator("#question-card button[type=submit]").click()
+    submit_and_wait_for_the_swap()
     expect(page.locator("#question-card .quiz-feedback")).to_contain_text("Correct")
