@@ -141,7 +141,8 @@ def fix_view(index: DocIndex, decision: Decision, texts: Mapping[str, str], key_
     except ImportError:  # the fix engine is optional: the step still shows the explanation
         return None
     try:
-        fix = suggest_fix(decision, key_manager=key_manager)
+        grant_doc = index.spec.document(index.grant_doc) if index.grant_doc else None
+        fix = suggest_fix(decision, key_manager=key_manager, grant_fixes=grant_doc is not None and grant_doc.editable)
     except Exception as exc:
         return FixView(summary="no fix could be computed", gate="", document="", document_title="", new_text="",
                        possible=False, reason=f"the fix engine failed ({type(exc).__name__})")

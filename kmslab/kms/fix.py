@@ -20,6 +20,7 @@ from kmslab.iam.jsonpos import ARRAY, OBJECT, JNode, JsonSyntaxError, Member, re
 from kmslab.iam.policy import Effect
 from kmslab.kms import citations as cite
 from kmslab.kms.explain import resource_noun
+from kmslab.kms.grants import GRANT_OPERATIONS
 
 
 class FixError(ValueError):
@@ -105,15 +106,38 @@ def _principal(d: Decision) -> tuple[dict[str, str], str]:
     return principal, who
 
 
+def _service_scope(d: Decision) -> tuple[dict[str, dict[str, str]], str] | None:
+    """For a service principal, the condition that limits a new allow to the resource the service
+    acts for (aws:SourceArn, else aws:SourceAccount), and how to say it; None when the request has
+    neither.
+
+    # AWS: a resource policy that allows a service principal should use aws:SourceArn or
+    # aws:SourceAccount to prevent the confused deputy problem
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)
+    """
+    if d.request.caller.kind != "service":
+        return None
+    context = {k.lower(): v for k, v in d.request.context.items()}
+    for key in ("aws:SourceArn", "aws:SourceAccount"):
+        values = context.get(key.lower(), ())
+        if len(values) == 1:
+            return {"StringEquals": {key: values[0]}}, f" only for `{values[0]}` ({key})"
+    return None
+
+
 def _key_policy_fix(d: Decision) -> Fix:
     c, a, req = d.request.caller, d.request.action, d.request
     principal, who = _principal(d)
-    stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a, "Resource": "*"}
+    stmt: dict[str, object] = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a,
+                               "Resource": "*"}
+    scope = _service_scope(d)
+    if scope is not None:
+        stmt["Condition"] = scope[0]
     then = None
     iam = d.gate(Gate.IAM_POLICY)
     if req.cross_account and c.kind not in ("service", "root") and (iam is None or iam.verdict.value != "Allowed"):
         then = _iam_fix(d)
-    summary = f"add a statement to the key policy allowing {who} to use `{a}`"
+    summary = f"add a statement to the key policy allowing {who} to use `{a}`{scope[1] if scope else ''}"
     if then is not None:
         summary += f", then {then.summary}"
     warning = _bypass_warning(d, Gate.KEY_POLICY)
@@ -126,12 +150,17 @@ def _bucket_policy_fix(d: Decision) -> Fix:
     must name the bucket or its objects; there is no "*" meaning "this resource" as in a key policy)."""
     c, a, req = d.request.caller, d.request.action, d.request
     principal, who = _principal(d)
-    stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a, "Resource": req.resource}
+    stmt: dict[str, object] = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Principal": principal, "Action": a,
+                               "Resource": req.resource}
+    scope = _service_scope(d)
+    if scope is not None:
+        stmt["Condition"] = scope[0]
     iam = d.gate(Gate.IAM_POLICY)
     then = None
     if req.cross_account and c.kind not in ("service", "root") and (iam is None or not iam.verdict.allowed):
         then = _iam_fix(d)
-    summary = f"add a statement to the bucket policy allowing {who} to use `{a}` on this {resource_noun(d)}'s ARN"
+    summary = (f"add a statement to the bucket policy allowing {who} to use `{a}` on this {resource_noun(d)}'s ARN"
+               f"{scope[1] if scope else ''}")
     if then is not None:
         summary += f", then {then.summary}"
     warning = _bypass_warning(d, Gate.BUCKET_POLICY)
@@ -142,8 +171,30 @@ def _bucket_policy_fix(d: Decision) -> Fix:
                then)
 
 
-def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER") -> Fix | None:
-    """None when the request is allowed; otherwise the smallest edit (or why none can help)."""
+def _grant_fix(d: Decision) -> Fix | None:
+    """When a grant for this caller exists but lacks the operation, the smallest edit is to that
+    grant (the mechanism already chosen), not a new key policy statement. Grants cannot be edited
+    in AWS: the fix is a grant created with the operation (retire the old one)."""
+    c, req = d.request.caller, d.request
+    op = req.action.split(":", 1)[-1]
+    gates = d.gate(Gate.GRANT)
+    if gates is None or op not in GRANT_OPERATIONS:
+        return None
+    for g in gates.grants:
+        if g.grantee in (c.arn, c.role_arn) and op not in g.operations:
+            ops = [*g.operations, op]
+            summary = (f"add `{op}` to the Operations of the grant for {g.grantee} (in AWS a grant cannot be "
+                       "changed: create it again with the operation, then retire the old one)")
+            return Fix(Gate.GRANT, req.resource_account, "grant", summary, {"Operations": ops}, None,
+                       False, "", True, "", cite.GRANTS)
+    return None
+
+
+def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER", grant_fixes: bool = True) -> Fix | None:
+    """None when the request is allowed; otherwise the smallest edit (or why none can help).
+
+    `grant_fixes=False` when the caller's grants are not the learner's to change (a service made
+    them): the fix is then a policy edit."""
     d = decision
     if d.allowed:
         return None
@@ -169,7 +220,8 @@ def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER") -> Fix | N
         if kp is not None and kp.note:
             return _impossible(d, Gate.KEY_POLICY, f"the key policy is not visible; ask the owner of account "
                                f"{d.request.resource_account} to allow {d.request.action}")
-        return _key_policy_fix(d)
+        grant_fix = _grant_fix(d) if grant_fixes else None
+        return grant_fix if grant_fix is not None else _key_policy_fix(d)
     return _iam_fix(d)
 
 
@@ -183,6 +235,8 @@ def apply_fix(policy_text: str, fix: Fix) -> str:
     """
     if not fix.possible or not fix.statement:
         raise FixError("this fix has no statement to apply")
+    if fix.gate is Gate.GRANT:
+        return _apply_grant_fix(policy_text, fix)
     if policy_text.strip():
         try:
             doc = json.loads(policy_text)
@@ -239,3 +293,15 @@ def _edit_in_place(text: str, statement: dict[str, object], replaces: int | None
     if replaces is not None:
         return text[:anchor.start] + body + text[anchor.end:]
     return text[:anchor.end] + ",\n" + indent + body + text[anchor.end:]
+
+
+def _apply_grant_fix(request_text: str, fix: Fix) -> str:
+    """A CreateGrant request (JSON object) with the fix's fields set, 2-space JSON."""
+    try:
+        request = json.loads(request_text) if request_text.strip() else {}
+    except (ValueError, RecursionError) as exc:
+        raise FixError(f"the grant request is not valid JSON ({exc})") from None
+    if not isinstance(request, dict):
+        raise FixError("the grant request must be a JSON object")
+    request.update(fix.statement)
+    return json.dumps(request, indent=2)

@@ -74,7 +74,11 @@ def test_explain_explicit_deny() -> None:
 
 def test_explain_grant_near_miss_and_grant_allow() -> None:
     d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(ENCRYPT_ONLY), grants=[Grant("g-1", KEY, ALICE, ("Encrypt",))])
-    assert texts(d)[1] == ("near-miss", "grant `g-1` did not apply: the grant does not include Decrypt (it allows Encrypt)")
+    assert texts(d)[1:3] == [
+        ("cause", "a grant for arn:aws:iam::222222222222:user/alice exists, but it does not allow this request (below): "
+                  "a grant is the other way to allow it without the key policy"),
+        ("near-miss", "grant `g-1` did not apply: the grant does not include Decrypt (it allows Encrypt)"),
+    ]
     d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(ENCRYPT_ONLY), grants=[Grant("g-1", KEY, ALICE, ("Decrypt",))])
     assert texts(d) == [("verdict", "allowed: grant `g-1` allows kms:Decrypt for arn:aws:iam::222222222222:user/alice")]
 

@@ -260,3 +260,57 @@ def test_suggest_fix_cross_account_root_user_needs_only_the_key_policy() -> None
     fix = suggest_fix(d)
     assert fix is not None and fix.gate is Gate.KEY_POLICY and fix.then is None
     assert fix.summary == f"add a statement to the key policy allowing account {EXT} to use `kms:Decrypt`"
+
+
+def test_suggest_fix_for_a_service_principal_is_scoped_to_its_source_arn() -> None:
+    # An unconditioned allow for cloudtrail.amazonaws.com would let any account's trail use the key
+    # (the confused deputy): the fix names the request's aws:SourceArn, so another trail stays denied.
+    trail = f"arn:aws:cloudtrail:us-east-1:{EXT}:trail/main"
+    kp = {"Version": "2012-10-17", "Statement": [root_stmt()]}
+    ctx = {"aws:SourceArn": trail, "kms:EncryptionContext:aws:cloudtrail:arn": trail}
+    d = _decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", kp, None, ctx)
+    fix = suggest_fix(d)
+    assert fix is not None and fix.gate is Gate.KEY_POLICY and fix.then is None
+    assert fix.statement["Condition"] == {"StringEquals": {"aws:SourceArn": trail}}
+    assert fix.summary.endswith(f"only for `{trail}` (aws:SourceArn)")
+    fixed = json.loads(apply_fix(json.dumps(kp), fix))
+    assert _decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", fixed, None, ctx).allowed
+    stray = "arn:aws:cloudtrail:us-east-1:999999999999:trail/stray"
+    assert not _decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", fixed, None,
+                       {"aws:SourceArn": stray, "kms:EncryptionContext:aws:cloudtrail:arn": stray}).allowed
+
+
+def test_suggest_fix_bucket_policy_for_a_service_principal_uses_source_account_when_no_arn() -> None:
+    d = authorize("cloudtrail.amazonaws.com", "s3:PutObject", OBJECT, OWN, resource_policy=None, identity_policies=[],
+                  context={"aws:SourceAccount": EXT})
+    fix = suggest_fix(d)
+    assert fix is not None and fix.gate is Gate.BUCKET_POLICY
+    assert fix.statement["Condition"] == {"StringEquals": {"aws:SourceAccount": EXT}}
+
+
+def test_suggest_fix_extends_the_callers_grant_instead_of_the_key_policy() -> None:
+    from kmslab.kms.grants import Grant
+
+    reader = f"arn:aws:sts::{EXT}:assumed-role/invoice-reader/batch-7"
+    grant = Grant("g-1", KEY, f"arn:aws:iam::{EXT}:role/invoice-reader", ("Encrypt", "GenerateDataKey"))
+    d = authorize_kms(reader, "kms:Decrypt", KEY, key_policy=key_policy(root_stmt()), grants=[grant])
+    fix = suggest_fix(d)
+    assert fix is not None and fix.gate is Gate.GRANT and fix.possible
+    assert fix.statement == {"Operations": ["Encrypt", "GenerateDataKey", "Decrypt"]}
+    assert fix.summary.startswith(f"add `Decrypt` to the Operations of the grant for arn:aws:iam::{EXT}:role/invoice-reader")
+    request = json.loads(apply_fix('{"GranteePrincipal": "x", "Operations": ["Encrypt", "GenerateDataKey"], "Name": "n"}', fix))
+    assert request == {"GranteePrincipal": "x", "Operations": ["Encrypt", "GenerateDataKey", "Decrypt"], "Name": "n"}
+    extended = Grant("g-1", KEY, grant.grantee_principal, tuple(request["Operations"]))
+    assert authorize_kms(reader, "kms:Decrypt", KEY, key_policy=key_policy(root_stmt()), grants=[extended]).allowed
+    with pytest.raises(FixError):
+        apply_fix("[1]", fix)
+
+
+def test_suggest_fix_leaves_grants_alone_when_they_are_not_the_learners() -> None:
+    from kmslab.kms.grants import Grant
+
+    grant = Grant("ebs-made", KEY, BOB, ("Decrypt",))
+    d = authorize_kms(BOB, "kms:ReEncryptFrom", KEY, key_policy=key_policy(root_stmt()), grants=[grant])
+    assert suggest_fix(d).gate is Gate.GRANT  # type: ignore[union-attr]
+    fix = suggest_fix(d, grant_fixes=False)
+    assert fix is not None and fix.gate is Gate.KEY_POLICY and fix.then is not None

@@ -73,3 +73,39 @@ def test_starting_documents_are_valid_so_the_learner_sees_a_real_failure(path: P
     result = run_scenario(load_spec(path), {})
     errors = [(d.name, f.code) for d in result.documents for f in d.findings if f.is_error]
     assert errors == []
+
+
+# Following the engine's "smallest fix" step after step, as a learner clicking "Apply fix" would:
+# where the scenario is about policies, the fixes alone solve it (least privilege included); the
+# grants scenario's first fix edits the grant request (its constraint is the learner's to add); the
+# AWS managed key trap offers no possible fix.
+FIX_PATH = {
+    "s3-cross-account-upload": "solved", "cross-account-download": "solved", "same-account-no-root-statement": "solved",
+    "guardrail-explicit-deny": "solved", "centralized-cloudtrail": "solved", "ebs-snapshot-sharing": "solved",
+    "grants-temporary-decrypt": "grant_request", "aws-managed-key-trap": "impossible",
+}
+
+
+@pytest.mark.parametrize("slug", list(FIX_PATH), ids=list(FIX_PATH))
+def test_applying_the_smallest_fixes_in_turn(slug: str) -> None:
+    spec = next(s for s in SPECS.values() if s.slug == slug)
+    documents = {d.name: d.text for d in spec.documents}
+    edited: list[str] = []
+    result = run_scenario(spec, documents)
+    for _ in range(10):
+        fix = next((s.fix for s in result.steps if s.fix is not None), None)
+        if fix is None or not fix.applicable:
+            break
+        documents[fix.document] = fix.new_text
+        edited.append(fix.document)
+        result = run_scenario(spec, documents)
+    expected = FIX_PATH[slug]
+    if expected == "solved":
+        assert result.solved, _describe(result)
+    elif expected == "impossible":
+        fix = next(s.fix for s in result.steps if s.fix is not None)
+        assert not edited and not fix.possible and "AWS managed key" in fix.reason
+    else:
+        assert edited[:1] == [expected], edited
+        step4 = next(s for s in result.steps if s.index == 4)
+        assert step4.as_expected, _describe(result)
