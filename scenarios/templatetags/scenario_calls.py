@@ -164,6 +164,8 @@ def step_card(context: template.Context, step: StepResult) -> SafeString:
     label, color, icon = STEP_OUTCOMES.get(step.outcome, (step.outcome, "secondary", "·"))
     status = ('<span class="small">did not run</span>' if step.outcome == "skipped" else
               '<span class="small">as expected</span>' if step.as_expected else
+              '<span class="small fw-semibold">not as expected: this step must be refused</span>'
+              if step.expect == "failure" else
               '<span class="small fw-semibold">not as expected</span>')
     parts = [
         f'<li class="step card mb-2 step-{_e(step.outcome)}{" step-unexpected" if unexpected else ""}" '

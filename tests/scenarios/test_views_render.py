@@ -142,3 +142,11 @@ def test_editable_names_follow_an_admin_edit(s3: Scenario) -> None:
     row = Scenario.objects.get(pk=s3.pk)
     assert row.spec().document("iam_policy").editable is False  # type: ignore[union-attr]
     assert progress.clean_documents(row, solution(s3)).keys() == {"key_policy"}
+
+
+def test_step_card_says_a_must_fail_step_that_succeeded_must_be_refused() -> None:
+    step = StepResult(index=3, title="a stray trail", caller="trail", service="cloudtrail", operation="DeliverLogFile",
+                      expect="failure", outcome="success")
+    run = type("Run", (), {"steps": (step,)})()
+    page = render_to_string("scenarios/_steps.html", {"run": run, "stale": False, "urls": {"fix": "/fix/"}})
+    assert "not as expected: this step must be refused" in page
