@@ -139,9 +139,10 @@ class S3Service:
             raise NoSuchBucket("The specified bucket does not exist")
         return b
 
-    def _authorize(self, caller: str, action: str, bucket: Bucket, key: str, trace: list[Decision]) -> None:
+    def _authorize(self, caller: str, action: str, bucket: Bucket, key: str, trace: list[Decision],
+                   context: Mapping[str, str] | None = None) -> None:
         decision = self.world.authorize_resource(
-            caller, action, f"{bucket.arn}/{key}", bucket.owner, resource_policy=bucket.policy
+            caller, action, f"{bucket.arn}/{key}", bucket.owner, resource_policy=bucket.policy, context=context
         )
         trace.append(decision)
         if not decision.allowed:
@@ -197,7 +198,7 @@ class S3Service:
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace)
+            b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace, _sse_headers(sse, kms_key_id))
             obj = self._encrypt_object(b, caller, key, _body(body), sse, kms_key_id, bucket_key, calls)
         except AWSError as exc:
             return self._result("PutObject", caller, resource, trace, calls, None, exc)
@@ -276,7 +277,7 @@ class S3Service:
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace)
+            b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace, _sse_headers(sse, kms_key_id))
             algorithm, key_id = self._choose_key(b, sse, kms_key_id)
             if algorithm != SSE_KMS:
                 raise InvalidArgument("KMS Lab simulates multipart uploads with SSE-KMS only")
@@ -291,11 +292,12 @@ class S3Service:
         response: dict[str, object] = {"UploadId": upload_id, "Bucket": bucket, "Key": key, "SSEKMSKeyId": resp["KeyId"]}
         return self._result("CreateMultipartUpload", caller, resource, trace, calls, response, None)
 
-    def _authorized_bucket(self, caller: str, action: str, bucket: str, key: str, trace: list[Decision]) -> Bucket:
+    def _authorized_bucket(self, caller: str, action: str, bucket: str, key: str, trace: list[Decision],
+                           context: Mapping[str, str] | None = None) -> Bucket:
         """The bucket, once the caller is known and the bucket policy + IAM allow `action` on the key."""
         self.world.identity_of(caller)
         b = self._bucket(bucket, key)
-        self._authorize(caller, action, b, key, trace)
+        self._authorize(caller, action, b, key, trace, context)
         return b
 
     def _open_upload(self, caller: str, bucket: str, key: str, upload_id: str, trace: list[Decision]) -> Upload:
@@ -365,3 +367,19 @@ def _relay(error: KMSError) -> AWSError:
     if isinstance(error, AccessDeniedException):
         return S3AccessDenied(error.message, error.decision, error)
     return S3KMSError(error)
+
+
+def _sse_headers(sse: str | None, kms_key_id: str | None) -> dict[str, str]:
+    """The request context a bucket policy sees for an upload: the encryption headers as sent.
+
+    # AWS: bucket policies test the request's headers with s3:x-amz-server-side-encryption and
+    # s3:x-amz-server-side-encryption-aws-kms-key-id; an upload relying on the bucket's default
+    # encryption sends neither, so those keys are absent
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms)
+    """
+    out: dict[str, str] = {}
+    if sse:
+        out["s3:x-amz-server-side-encryption"] = sse
+    if kms_key_id:
+        out["s3:x-amz-server-side-encryption-aws-kms-key-id"] = kms_key_id
+    return out

@@ -230,3 +230,45 @@ def test_cross_account_copies_share_an_event_id() -> None:
     assert len(events) == 2 and len(ids) == 1
     assert {e.record["recipientAccountId"] for e in events} == {A, B}
     assert w.trail_for(A)[-1]["eventName"] == w.trail_for(B)[-1]["eventName"] == "GenerateDataKey"
+
+
+REQUIRE_SSE_KMS = {"Sid": "DenyUploadsWithoutSseKms", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                   "Resource": f"arn:aws:s3:::{BUCKET}/*",
+                   "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}}
+
+
+def _guarded_bucket(*statements: dict) -> tuple[World, str, str]:
+    """The seed example, with a bucket policy that also requires the SSE-KMS header."""
+    w = make_world()
+    key = w.create_key(A, doc(root_statement(A), GUIDE_KEY_STATEMENT), alias="alias/reports")
+    allow_b = stmt(["s3:PutObject"], f"arn:aws:s3:::{BUCKET}/*", principal={"AWS": root(B)})
+    w.s3.create_bucket(A, BUCKET, policy_text=doc(allow_b, *statements), default_encryption="aws:kms", kms_key_id=key.arn)
+    return w, w.add_user(B, "bob", policies=[guide_iam_policy(key.arn, S3_RW)]), key.arn
+
+
+def test_bucket_policy_sees_the_uploads_encryption_headers() -> None:
+    # AWS: "require SSE-KMS" bucket policies test s3:x-amz-server-side-encryption, the request header
+    # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms).
+    w, bob, arn = _guarded_bucket(REQUIRE_SSE_KMS)
+    assert w.s3.put_object(bob, BUCKET, "with-header.csv", b"x", sse="aws:kms", kms_key_id=arn).ok
+    # relying on the bucket's default encryption sends no header: the Deny applies, as in AWS
+    r = w.s3.put_object(bob, BUCKET, "default.csv", b"x")
+    assert isinstance(r.error, S3AccessDenied) and r.error.decision is not None
+    assert r.error.decision.verdict.value == "ExplicitlyDenied"
+    assert r.error.decision.determining[0].statement.sid == "DenyUploadsWithoutSseKms"
+    # the same rule holds for starting a multipart upload
+    assert w.s3.create_multipart_upload(bob, BUCKET, "big.bin", sse="aws:kms", kms_key_id=arn).ok
+
+
+def test_bucket_policy_can_require_a_specific_key() -> None:
+    w, bob, arn = _guarded_bucket()
+    allow_b = stmt(["s3:PutObject"], f"arn:aws:s3:::{BUCKET}/*", principal={"AWS": root(B)})
+    pinned = {"Sid": "OnlyOurKey", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+              "Resource": f"arn:aws:s3:::{BUCKET}/*",
+              "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": arn}}}
+    w.s3.put_bucket_policy(BUCKET, doc(allow_b, pinned))
+    assert w.s3.put_object(bob, BUCKET, "ok.csv", b"x", sse="aws:kms", kms_key_id=arn).ok
+    other = w.create_key(A, doc(root_statement(A), GUIDE_KEY_STATEMENT)).arn
+    r = w.s3.put_object(bob, BUCKET, "other.csv", b"x", sse="aws:kms", kms_key_id=other)
+    assert isinstance(r.error, S3AccessDenied) and r.error.decision is not None
+    assert r.error.decision.determining[0].statement.sid == "OnlyOurKey"
