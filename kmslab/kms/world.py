@@ -244,7 +244,7 @@ class World:
                 key_policy=key_policy if key_policy is not None else key.policy,
                 identity_policies=self.identity_policies(caller),
                 grants=self.grants_for(key),
-                context=context,
+                context=_over_tls(context),
                 encryption_context=encryption_context,
             )
         except ValueError as exc:  # the engine's InvalidCallerError / KeyArnError
@@ -273,7 +273,7 @@ class World:
                 resource_policy=resource_policy,
                 identity_policies=self.identity_policies(caller),
                 resource_gate=gate,
-                context=context,
+                context=_over_tls(context),
             )
         except ValueError as exc:  # the engine's InvalidCallerError
             raise ValidationException(str(exc)) from exc
@@ -285,3 +285,12 @@ class World:
     def trail_for(self, account: str) -> list[Mapping[str, object]]:
         """Every CloudTrail record `account`'s trail received, oldest first."""
         return [e.record for e in self.trail_log if e.recipient == account]
+
+
+def _over_tls(context: Mapping[str, str | Sequence[str]] | None) -> dict[str, str | Sequence[str]]:
+    """Every request in this world reaches AWS over HTTPS, as the AWS SDKs and services send it.
+
+    # AWS: aws:SecureTransport is a global key present in every request context, "true" when the
+    # request was sent over TLS (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport)
+    """
+    return {"aws:SecureTransport": "true", **(context or {})}

@@ -232,3 +232,16 @@ def test_describe_key_on_a_predefined_aws_alias_creates_the_aws_managed_key(key_
     w2, admin2, _ = _world()
     with pytest.raises(NotFoundException):
         w2.kms.call(admin2, "Encrypt", {"KeyId": "alias/aws/s3", "Plaintext": b"x"})
+
+
+def test_every_call_in_the_world_is_made_over_tls() -> None:
+    # AWS: aws:SecureTransport is in every request context ("true" over HTTPS, which the SDKs and
+    # services always use), so the common "deny unless SecureTransport" guardrail lets calls through.
+    w, _, arn = _world()
+    tls_only = doc(stmt(["kms:DescribeKey"], arn), {"Effect": "Deny", "Action": "kms:*", "Resource": "*",
+                                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    careful = w.add_user(A, "careful", policies=[tls_only])
+    assert w.kms.call(careful, "DescribeKey", {"KeyId": arn})["KeyMetadata"]
+    needs_tls = w.add_user(A, "needs-tls", policies=[doc({"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": arn,
+                                                          "Condition": {"Bool": {"aws:SecureTransport": "true"}}})])
+    assert w.kms.call(needs_tls, "DescribeKey", {"KeyId": arn})["KeyMetadata"]
