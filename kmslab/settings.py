@@ -166,6 +166,15 @@ else:
         }
     }
 
+if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not SQLite's default in-memory test database: Django's live server (the browser
+    # tests) shares an in-memory connection across its request threads, and two overlapping
+    # requests (htmx cancels and re-sends as the learner types) then break each other's
+    # savepoints. With a file each thread has its own connection, as in production.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"kmslab-test-{os.getpid()}.sqlite3")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
