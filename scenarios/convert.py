@@ -107,15 +107,11 @@ def failing_gate(decision: Decision, *, grants_editable: bool = False) -> str:
         return ""
     if decision.verdict is Verdict.EXPLICITLY_DENIED and decision.determining:
         return decision.determining[0].gate.value
-    grants = decision.gate(Gate.GRANT)
     reason = decision.reason.value
     if reason == "no-identity-policy-allows":
         return Gate.IAM_POLICY.value
     if reason == "no-resource-policy-allows":
-        caller = decision.request.caller
-        mine = [g for g in (grants.grants if grants is not None and grants_editable else ())
-                if g.grantee and g.grantee in (caller.arn, caller.role_arn)]
-        if mine:
+        if grants_editable and decision.callers_grants():
             return Gate.GRANT.value  # a grant for this caller existed but did not apply
         for g in decision.gates:
             if g.gate in (Gate.KEY_POLICY, Gate.BUCKET_POLICY):
@@ -167,5 +163,5 @@ def fix_view(index: DocIndex, decision: Decision, texts: Mapping[str, str], key_
     return FixView(
         summary=fix.summary, gate=gate.value, document=name, document_title=doc.title if doc else "",
         new_text=new_text, risky=fix.risky, warning=fix.warning, possible=fix.possible, reason=reason,
-        applies=fix.summary.removesuffix(f", then {then}") if then else fix.summary, then=then,
+        then=then,
     )

@@ -131,8 +131,12 @@ class FixView:
     warning: str = ""
     possible: bool = True
     reason: str = ""  # when not possible: why (e.g. AWS managed keys cannot be shared)
-    applies: str = ""  # what applying it changes now (the summary without a follow-up edit)
     then: str = ""  # the follow-up edit still needed after this one ("" when none)
+
+    @property
+    def applies(self) -> str:
+        """What applying it changes now: the summary without its follow-up edit."""
+        return self.summary.removesuffix(f", then {self.then}") if self.then else self.summary
 
     @property
     def applicable(self) -> bool:

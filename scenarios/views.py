@@ -359,7 +359,7 @@ def fix(request: HttpRequest, slug: str) -> HttpResponse:
         name, after = step.fix.document, step.fix.new_text
         before = posted.documents.get(name, "")
         posted.documents[name] = after
-        summary = f"Applied fix: {step.fix.applies or step.fix.summary}."
+        summary = f"Applied fix: {step.fix.applies}."
         if step.fix.then:
             summary += f" Still needed: {step.fix.then}."
         changed = {"summary": summary, "risky": step.fix.risky,

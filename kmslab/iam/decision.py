@@ -181,4 +181,11 @@ class Decision:
     def gate(self, gate: Gate) -> GateResult | None:
         return next((g for g in self.gates if g.gate is gate), None)
 
+    def callers_grants(self) -> tuple[GrantResult, ...]:
+        """The grants checked for this request whose grantee is the caller (or its role)."""
+        grants = self.gate(Gate.GRANT)
+        caller = self.request.caller
+        return tuple(g for g in (grants.grants if grants is not None else ())
+                     if g.grantee and g.grantee in (caller.arn, caller.role_arn))
+
 

@@ -19,7 +19,6 @@ CONDITION_OPERATORS = _IAM + "reference_policies_elements_condition_operators.ht
 PRINCIPAL_ELEMENT = _IAM + "reference_policies_elements_principal.html"
 API_PERMISSIONS = _KMS + "kms-api-permissions-reference.html"
 PRINCIPAL_ACCOUNTS = PRINCIPAL_ELEMENT + "#principal-accounts"
-CONFUSED_DEPUTY = _IAM + "confused-deputy.html"
 
 _S3 = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
 

@@ -105,8 +105,7 @@ def _verdict(d: Decision) -> list[Sentence]:
     if d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS:
         out = [Sentence(f"denied: no statement in the key policy of account {req.resource_account} allows "
                         f"{caller.arn} to use {a} on this key", "verdict", cite.KEY_POLICIES)]
-        grants = d.gate(Gate.GRANT)
-        if grants is not None and any(g.grantee in (caller.arn, caller.role_arn) for g in grants.grants):
+        if d.callers_grants():
             out.append(Sentence(f"a grant for {caller.arn if caller.kind != 'assumed-role' else caller.role_arn} "
                                 "exists, but it does not allow this request (below): a grant is the other way "
                                 "to allow it without the key policy", "cause", cite.GRANTS))

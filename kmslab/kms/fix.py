@@ -175,13 +175,12 @@ def _grant_fix(d: Decision) -> Fix | None:
     """When a grant for this caller exists but lacks the operation, the smallest edit is to that
     grant (the mechanism already chosen), not a new key policy statement. Grants cannot be edited
     in AWS: the fix is a grant created with the operation (retire the old one)."""
-    c, req = d.request.caller, d.request
+    req = d.request
     op = req.action.split(":", 1)[-1]
-    gates = d.gate(Gate.GRANT)
-    if gates is None or op not in GRANT_OPERATIONS:
+    if op not in GRANT_OPERATIONS:
         return None
-    for g in gates.grants:
-        if g.grantee in (c.arn, c.role_arn) and op not in g.operations:
+    for g in d.callers_grants():
+        if op not in g.operations:
             ops = [*g.operations, op]
             summary = (f"add `{op}` to the Operations of the grant for {g.grantee} (in AWS a grant cannot be "
                        "changed: create it again with the operation, then retire the old one)")
