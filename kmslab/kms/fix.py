@@ -295,7 +295,8 @@ def _edit_in_place(text: str, statement: dict[str, object], replaces: int | None
 
 
 def _apply_grant_fix(request_text: str, fix: Fix) -> str:
-    """A CreateGrant request (JSON object) with the fix's fields set, 2-space JSON."""
+    """A CreateGrant request (JSON object) with the fix's fields set: each field's value replaced
+    in place where the request already has it (one line), else the request rewritten as 2-space JSON."""
     try:
         request = json.loads(request_text) if request_text.strip() else {}
     except (ValueError, RecursionError) as exc:
@@ -303,4 +304,16 @@ def _apply_grant_fix(request_text: str, fix: Fix) -> str:
     if not isinstance(request, dict):
         raise FixError("the grant request must be a JSON object")
     request.update(fix.statement)
+    text = request_text
+    try:
+        members = {m.key: m.node for m in cast("list[Member]", read_json(text).value)}
+    except JsonSyntaxError:
+        members = {}
+    spans = sorted(((members[k].start, members[k].end, v) for k, v in fix.statement.items() if k in members),
+                   reverse=True)  # from the end, so earlier offsets stay valid
+    if len(spans) == len(fix.statement):
+        for start, end, value in spans:
+            text = text[:start] + json.dumps(value) + text[end:]
+        if json.loads(text) == request:
+            return text
     return json.dumps(request, indent=2)

@@ -298,8 +298,11 @@ def test_suggest_fix_extends_the_callers_grant_instead_of_the_key_policy() -> No
     assert fix is not None and fix.gate is Gate.GRANT and fix.possible
     assert fix.statement == {"Operations": ["Encrypt", "GenerateDataKey", "Decrypt"]}
     assert fix.summary.startswith(f"add `Decrypt` to the Operations of the grant for arn:aws:iam::{EXT}:role/invoice-reader")
-    request = json.loads(apply_fix('{"GranteePrincipal": "x", "Operations": ["Encrypt", "GenerateDataKey"], "Name": "n"}', fix))
-    assert request == {"GranteePrincipal": "x", "Operations": ["Encrypt", "GenerateDataKey", "Decrypt"], "Name": "n"}
+    text = '{\n  "GranteePrincipal": "x",\n  "Operations": ["Encrypt", "GenerateDataKey"],\n  "Name": "n"\n}'
+    fixed = apply_fix(text, fix)
+    assert fixed == text.replace('"GenerateDataKey"]', '"GenerateDataKey", "Decrypt"]')  # one line changes
+    request = json.loads(fixed)
+    assert json.loads(apply_fix('{"Name": "n"}', fix)) == {"Name": "n", "Operations": ["Encrypt", "GenerateDataKey", "Decrypt"]}
     extended = Grant("g-1", KEY, grant.grantee_principal, tuple(request["Operations"]))
     assert authorize_kms(reader, "kms:Decrypt", KEY, key_policy=key_policy(root_stmt()), grants=[extended]).allowed
     with pytest.raises(FixError):
