@@ -9,6 +9,7 @@ from kmslab import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("simulation/", views.simulation, name="simulation"),
     path("lesson/", include("kmslab.lessons.urls")),
     path("scenarios/", include("scenarios.urls")),
     path("quiz/", include("kmslab.quiz.urls")),

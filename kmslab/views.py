@@ -1,17 +1,54 @@
-"""Project-level pages: home, health check, and the "coming soon" placeholder."""
+"""Project-level pages: home, health check, the simulation notes, and the "coming soon" placeholder."""
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from kmslab.lessons.content import render_markdown
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+SIMULATION_HEADING = "## Where the simulation differs from AWS"
+
+
+def simulation_section(readme: str) -> str:
+    """The README's simulation notes (from their heading to the next `## `), or "" if absent."""
+    start = readme.find(SIMULATION_HEADING)
+    if start < 0:
+        return ""
+    body = readme[start + len(SIMULATION_HEADING):]
+    end = body.find("\n## ")
+    return (body if end < 0 else body[:end]).strip()
+
+
+@functools.cache
+def _simulation_html() -> str:
+    # One source: the README's own section, so the page and the README cannot disagree.
+    try:
+        readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    text = simulation_section(readme)
+    return render_markdown(text) if text else ""
+
+
+@require_safe
+def simulation(request: HttpRequest) -> HttpResponse:
+    html = _simulation_html()
+    return render(request, "simulation.html", {"notes": mark_safe(html)})  # sanitised by nh3
 
 
 @require_safe

@@ -19,6 +19,7 @@ import nh3
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 DIAGRAM_MARKER = "<p>[[diagram]]</p>"
+RESERVED_SLUGS = frozenset({"all", "reset"})  # /lesson/all/ and /lesson/reset/
 
 _ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
@@ -94,6 +95,8 @@ def sections() -> tuple[Section, ...]:
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("slug", "title", "file")):
             raise LessonContentError(f"lesson index entry {entry!r} needs string slug, title and file")
         section = Section(slug=entry["slug"], title=entry["title"], source=entry["file"])
+        if section.slug in RESERVED_SLUGS:
+            raise LessonContentError(f"lesson slug `{section.slug}` is taken by a lesson page URL")
         if section.slug in seen:
             raise LessonContentError(f"duplicate lesson slug `{section.slug}`")
         if not section.path.is_file():

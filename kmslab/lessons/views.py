@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kmslab.lessons import progress
 from kmslab.lessons.content import DIAGRAM_MARKER, body_html, find, sections
+from kmslab.lessons.worked import worked_example_states
 
 
 def _progress_context(read: set[str]) -> dict[str, object]:
@@ -36,6 +37,27 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "lessons/index.html", context)
 
 
+def _with_diagram(slug: str) -> str:
+    """The section's HTML with the relationship diagram (the worked example's engine decision)."""
+    html = body_html(slug)
+    if DIAGRAM_MARKER in html:
+        states = worked_example_states()
+        diagram = render_to_string("includes/_diagram.html", {
+            "diagram_id": f"diagram-{slug}", "key_policy_state": states.key_policy_state,
+            "iam_policy_state": states.iam_policy_state, "call_state": states.call_state,
+            "operation": states.operation, "caller_label": states.caller_label,
+        })
+        html = html.replace(DIAGRAM_MARKER, diagram)
+    return html
+
+
+@require_safe
+def whole(request: HttpRequest) -> HttpResponse:
+    """Every section on one page, for printing or reading offline. Marks nothing read."""
+    pages = [(s, mark_safe(_with_diagram(s.slug))) for s in sections()]  # sanitised by nh3; diagram is ours
+    return render(request, "lessons/whole.html", {"pages": pages})
+
+
 @require_safe
 def section(request: HttpRequest, slug: str) -> HttpResponse:
     found = find(slug)
@@ -45,10 +67,7 @@ def section(request: HttpRequest, slug: str) -> HttpResponse:
     progress.mark_read(request, current.slug)
     read = progress.read_slugs(request)
     all_sections = sections()
-    html = body_html(current.slug)
-    if DIAGRAM_MARKER in html:
-        diagram = render_to_string("includes/_diagram.html", {"diagram_id": f"diagram-{current.slug}"})
-        html = html.replace(DIAGRAM_MARKER, diagram)
+    html = _with_diagram(current.slug)
     context = _progress_context(read) | {
         "section": current,
         "number": position + 1,

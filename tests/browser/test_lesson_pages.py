@@ -13,7 +13,7 @@ from tests.browser.conftest import DESKTOP, PHONE, axe_audit, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PATHS = ["/", "/lesson/"] + [f"/lesson/{s.slug}/" for s in sections()] + ["/accounts/login/"]
+PATHS = ["/", "/lesson/"] + [f"/lesson/{s.slug}/" for s in sections()] + ["/lesson/all/", "/simulation/", "/accounts/login/"]
 VARIANTS = [("desktop", DESKTOP, "light"), ("desktop", DESKTOP, "dark"), ("phone", PHONE, "light"), ("phone", PHONE, "dark")]
 
 
@@ -77,3 +77,23 @@ def test_browser_fixture_records_console_errors_and_failed_requests(page_factory
     assert any("deliberate console error" in p for p in problems)
     assert any("HTTP 404" in p and "no-such-file.js" in p for p in problems)
     problems.clear()  # this test provoked them on purpose; don't fail at teardown
+
+
+def test_lesson_prints_content_only_with_code_unclipped(page: Page, live_url: str) -> None:
+    page.goto(live_url + "/lesson/all/")
+    page.emulate_media(media="print")
+    expect(page.locator("nav.navbar")).to_be_hidden()
+    expect(page.locator("footer")).to_be_hidden()
+    # No code block scrolls sideways on paper: each one fits its own width.
+    overflowing = page.evaluate(
+        "[...document.querySelectorAll('pre')].filter(p => p.scrollWidth > p.clientWidth + 1).length"
+    )
+    assert overflowing == 0
+    page.pdf(path=str(screenshot(page, "lesson-all-print").with_suffix(".pdf")))
+    screenshot(page, "lesson-all-print")
+
+
+def test_lesson_pdf_renders(page: Page, live_url: str) -> None:
+    page.goto(live_url + "/lesson/worked-example/")
+    pdf = page.pdf()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
