@@ -46,8 +46,13 @@ class Cell:
     time_to_solve: timedelta | None = None
 
     @property
+    def solved_first_run(self) -> bool:
+        # Timed from the first kept run, a solve by that very run would read "solved in 0s".
+        return self.status == "solved" and self.time_to_solve is not None and self.time_to_solve.total_seconds() < 1
+
+    @property
     def time_to_solve_text(self) -> str:
-        return format_duration(self.time_to_solve)
+        return "" if self.solved_first_run else format_duration(self.time_to_solve)
 
     @property
     def css(self) -> str:
@@ -57,6 +62,8 @@ class Cell:
     def text(self) -> str:
         """The grid cell's words (the template prints this once per cell: 1,600 cells must be cheap)."""
         if self.status == "solved":
+            if self.solved_first_run:
+                return "solved on the first run"
             took = self.time_to_solve_text
             return f"solved in {took}" if took else "solved"
         if self.status == "in-progress":

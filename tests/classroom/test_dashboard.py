@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 
-from kmslab.classroom.dashboard import build_dashboard, format_duration, stuck_column
+from kmslab.classroom.dashboard import Cell, build_dashboard, format_duration, stuck_column
 from kmslab.classroom.models import Classroom
 from scenarios.models import Progress, Scenario
 from tests.classroom.conftest import DENIED_GDK, join, make_classroom, make_scenario, set_progress
@@ -123,3 +123,10 @@ def test_format_duration_is_compact(seconds: int | None, text: str) -> None:
 )
 def test_stuck_column_maps_last_result_to_a_heat_column(outcome: str, gate: str, column: str) -> None:
     assert stuck_column(outcome, {"outcome": outcome, "failing_gate": gate}) == column
+
+
+def test_dashboard_cell_solved_by_the_first_run_says_so_not_zero_seconds() -> None:
+    first = Cell(status="solved", attempts=1, time_to_solve=timedelta(0))
+    assert first.text == "solved on the first run" and first.time_to_solve_text == ""
+    later = Cell(status="solved", attempts=4, time_to_solve=timedelta(seconds=95))
+    assert later.text == "solved in 1m 35s"
