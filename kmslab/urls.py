@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kmslab import views
+from kmslab import me, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("simulation/", views.simulation, name="simulation"),
+    path("me/", me.progress_page, name="me"),
+    path("me/reset/scenarios/", me.reset_scenarios, name="me-reset-scenarios"),
+    path("me/reset/quiz/", me.reset_quiz, name="me-reset-quiz"),
     path("lesson/", include("kmslab.lessons.urls")),
     path("scenarios/", include("scenarios.urls")),
     path("quiz/", include("kmslab.quiz.urls")),

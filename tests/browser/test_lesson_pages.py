@@ -13,7 +13,7 @@ from tests.browser.conftest import DESKTOP, PHONE, axe_audit, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PATHS = ["/", "/lesson/"] + [f"/lesson/{s.slug}/" for s in sections()] + ["/lesson/all/", "/simulation/", "/accounts/login/"]
+PATHS = ["/", "/lesson/"] + [f"/lesson/{s.slug}/" for s in sections()] + ["/lesson/all/", "/simulation/", "/me/", "/accounts/login/"]
 VARIANTS = [("desktop", DESKTOP, "light"), ("desktop", DESKTOP, "dark"), ("phone", PHONE, "light"), ("phone", PHONE, "dark")]
 
 
