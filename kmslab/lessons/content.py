@@ -76,7 +76,8 @@ def render_markdown(text: str) -> str:
     )
     # Code blocks scroll sideways on narrow screens; keyboard users must be able to scroll them
     # too (axe: scrollable-region-focusable). Added after sanitising, on our own markup only.
-    return clean.replace("<pre>", '<pre tabindex="0">')
+    return (clean.replace("<pre>", '<pre tabindex="0">')
+            .replace('<div class="table-wrap">', '<div class="table-wrap" tabindex="0" role="region" aria-label="Table">'))
 
 
 @functools.cache
