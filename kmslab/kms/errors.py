@@ -69,10 +69,6 @@ class IncorrectKeyException(KMSError):
     code = "IncorrectKeyException"
 
 
-class InvalidKeyUsageException(KMSError):
-    code = "InvalidKeyUsageException"
-
-
 class InvalidGrantTokenException(KMSError):
     code = "InvalidGrantTokenException"
 
