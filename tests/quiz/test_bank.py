@@ -66,8 +66,11 @@ def _write(tmp_path: Path, questions: object) -> Path:
     return tmp_path
 
 
-GOOD = {"slug": "ok", "type": "single", "objective": 1, "prompt": "p", "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
-        "answer": ["a"], "explanation": "e"}
+DOC = [{"url": "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html", "title": "Key policies"}]
+OPTS = [{"id": i, "text": i.upper(), "why": f"Because option {i} says something specific."} for i in "abcdef"]
+GOOD = {"slug": "ok", "type": "single", "objective": 1, "domain": 2, "task": "2.1", "prompt": "p", "options": OPTS[:4],
+        "answer": ["a"], "explanation": "e", "links": DOC}
+MULTI = {**GOOD, "type": "multi", "prompt": "Which two? (Select TWO.)", "options": OPTS[:5], "answer": ["a", "c"]}
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -75,14 +78,28 @@ GOOD = {"slug": "ok", "type": "single", "objective": 1, "prompt": "p", "options"
     ({"objective": 5}, "must be 1, 2, 3 or 4"),
     ({"type": "essay"}, "`essay` is not one of"),
     ({"answer": ["a", "b"]}, "exactly one answer"),
-    ({"options": [{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]}, "ids must be distinct"),
-    ({"options": [{"id": "a", "text": "Same"}, {"id": "b", "text": "same"}]}, "texts must be distinct"),
+    ({"options": [OPTS[0], {**OPTS[1], "id": "a"}, *OPTS[2:4]]}, "ids must be distinct"),
+    ({"options": [OPTS[0], {**OPTS[1], "text": "a"}, *OPTS[2:4]]}, "texts must be distinct"),
     ({"slug": "Bad Slug"}, "lowercase"),
     ({"explanation": ""}, "explanation: is required"),
     ({"colour": "red"}, "unknown field `colour`"),
     ({"type": "predict"}, "has no options or answer"),
+    ({"options": [{"id": "a", "text": "A"}, *OPTS[1:4]]}, "(ok).options[0].why: option `a` needs a reason"),
+    ({"options": [{**OPTS[0], "why": "This is incorrect."}, *OPTS[1:4]]}, "say specifically why"),
+    ({"options": OPTS[:3]}, "exactly 4 options, not 3"),
+    ({"domain": None}, "(ok).domain: is required"),
+    ({"task": "9.9"}, "(ok).task: is required: a DVA-C02 task"),
+    ({"task": "1.1"}, "task 1.1 is not in domain 2"),
+    ({"links": [{"url": "/lesson/glossary/", "title": "Lesson"}]}, "(ok).links: needs at least one AWS documentation link"),
+    ({"practice": {"lesson": "Big Idea"}}, "(ok).practice.lesson: must be a slug"),
+    ({"practice": {"video": "x"}}, "(ok).practice: must be"),
+    ({**MULTI, "prompt": "Which two?"}, "(ok).prompt: a `multi` question with 2 answers ends with `(Select TWO.)`"),
+    ({**MULTI, "answer": ["a", "b", "c"]}, "5 options with 2 correct or 6 with 3, not 5 with 3"),
+    ({"type": "truefalse", "options": OPTS[:2], "answer": ["a"]}, "the options `true` and `false`"),
 ], ids=["answer-not-option", "objective", "type", "single-two-answers", "dup-ids", "dup-texts", "slug", "no-explanation",
-        "unknown-field", "predict-with-answer"])
+        "unknown-field", "predict-with-answer", "no-why", "vague-why", "three-options", "no-domain", "bad-task",
+        "task-other-domain", "no-aws-doc", "practice-slug", "practice-key", "multi-no-select-two", "multi-shape",
+        "truefalse-options"])
 def test_bad_question_file_is_refused_with_one_line(tmp_path, change, message):
     with pytest.raises(bank.BankError) as info:
         bank.read_bank(_write(tmp_path, [{**GOOD, **change}]))
@@ -105,7 +122,8 @@ def test_duplicate_slug_across_files_is_refused(tmp_path):
 def test_predict_setup_the_engine_cannot_read_is_refused(db, tmp_path):
     setup = {"key_policy": {"Version": "2012-10-17", "Statement": "nope"}, "caller": "arn:aws:iam::111111111111:user/bob",
              "action": "kms:Decrypt", "key_arn": "arn:aws:kms:us-east-1:222222222222:key/k"}
-    q = {"slug": "p", "type": "predict", "objective": 1, "prompt": "p", "explanation": "e", "setup": setup}
+    q = {"slug": "p", "type": "predict", "objective": 1, "domain": 2, "task": "2.1", "prompt": "p", "explanation": "e",
+         "links": DOC, "setup": setup}
     with pytest.raises(bank.BankError, match=r"\(p\)\.setup"):
         load_questions(_write(tmp_path, [q]))
 
