@@ -18,10 +18,10 @@ SHIPPED = [q for qs in bank.read_bank().values() for q in qs]
 AWS_DOC = re.compile(r"https://docs\.aws\.amazon\.com/\S+")
 
 
-def test_bank_has_the_four_checkpoint_questions_and_forty_more():
+def test_bank_has_the_four_checkpoint_questions_and_sixty_more():
     checkpoint = [q for q in SHIPPED if "checkpoint" in q["topics"] and q["slug"].startswith("checkpoint-")]
     assert len(checkpoint) == 4
-    assert len(SHIPPED) - len(checkpoint) >= 40
+    assert len(SHIPPED) - len(checkpoint) >= 60
 
 
 def test_checkpoint_questions_link_to_the_lesson_checkpoint():
@@ -161,3 +161,81 @@ def test_export_then_load_round_trips_the_shipped_bank(db, tmp_path):
     assert exported == bank.read_bank()
     for name in exported:  # byte-identical to the shipped files, too
         assert (tmp_path / name).read_text() == (bank.QUESTIONS_DIR / name).read_text()
+
+
+# The exam-fit rules of the shipped bank (issue 13): each would catch a defect coming back.
+CHOICE_ITEMS = [q for q in SHIPPED if q["type"] in bank.CHOICE_TYPES]
+
+
+def test_true_false_is_at_most_a_tenth_of_the_bank():
+    tf = [q["slug"] for q in SHIPPED if q["type"] == "truefalse"]
+    assert len(tf) <= 0.10 * len(SHIPPED), tf
+
+
+def test_single_answer_items_have_four_options_and_multi_items_say_how_many():
+    for q in CHOICE_ITEMS:
+        if q["type"] == "single":
+            assert len(q["options"]) == 4, q["slug"]
+        if q["type"] == "multi":
+            word = {2: "TWO", 3: "THREE"}[len(q["answer"])]
+            assert q["prompt"].endswith(f"(Select {word}.)"), q["slug"]
+            assert len(q["options"]) == {2: 5, 3: 6}[len(q["answer"])], q["slug"]
+
+
+def test_keyed_answers_are_spread_over_file_positions():
+    """The unshuffled order must not be a tell either (the old bank keyed `a` in every question)."""
+    singles = [q for q in CHOICE_ITEMS if q["type"] == "single"]
+    positions = Counter([o["id"] for o in q["options"]].index(q["answer"][0]) for q in singles)
+    assert len(positions) == 4 and max(positions.values()) <= 0.35 * len(singles), positions
+    first = sum(q["options"][0]["id"] in q["answer"] for q in CHOICE_ITEMS if q["type"] != "truefalse")
+    assert first <= 0.4 * sum(q["type"] != "truefalse" for q in CHOICE_ITEMS)
+
+
+def test_every_option_has_its_own_specific_reason():
+    for q in CHOICE_ITEMS:
+        whys = [o["why"].strip().lower() for o in q["options"]]
+        assert len(set(whys)) == len(whys), q["slug"]  # no reason copied from option to option
+        for o in q["options"]:
+            assert len(o["why"].split()) >= 5 and o["why"].strip() != o["text"].strip(), (q["slug"], o["id"])
+
+
+def test_every_item_names_its_domain_task_and_an_aws_doc():
+    for q in SHIPPED:
+        assert q["task"] in bank.TASKS and q["task"].startswith(f"{q['domain']}.")
+        assert any(link["url"].startswith("https://docs.aws.amazon.com/") for link in q["links"]), q["slug"]
+
+
+def test_practice_links_name_real_lesson_sections_and_scenarios():
+    from kmslab.lessons.content import sections
+    from scenarios.loader import scenario_files
+    from scenarios.spec import load_spec
+
+    lessons = {s.slug for s in sections()}
+    scenarios = {load_spec(p).slug for p in scenario_files()}
+    for q in SHIPPED:
+        practice = q["practice"]
+        if "lesson" in practice:
+            assert practice["lesson"] in lessons, (q["slug"], practice)
+        if "scenario" in practice:
+            assert practice["scenario"] in scenarios, (q["slug"], practice)
+    assert sum(bool(q["practice"]) for q in SHIPPED) >= 0.9 * len(SHIPPED)
+
+
+def test_checkpoint_topic_is_exactly_the_study_guides_four_questions():
+    assert sorted(q["slug"] for q in SHIPPED if "checkpoint" in q["topics"]) == sorted(
+        q["slug"] for q in SHIPPED if q["slug"].startswith("checkpoint-"))
+
+
+def test_flawed_items_named_in_the_review_stay_fixed():
+    by = {q["slug"]: q for q in SHIPPED}
+    keyed = lambda q: " ".join(o["text"] for o in q["options"] if o["id"] in q["answer"])  # noqa: E731
+    bucket = by["rb-bucket-policy-too"]
+    assert not bucket["explanation"].startswith("Four:") and len(bucket["answer"]) == 3
+    assert "grant" in keyed(by["kp-every-key-has-one-policy"]).lower()
+    assert "kms:ViaService" in keyed(by["rb-key-policy-principal-star-conditions"])
+    deny = by["predict-iam-deny-wins"]["setup"]["identity_policy"]["Statement"]
+    for s in deny:
+        if re.search(r"hour|time|night|weekend", s.get("Sid", ""), re.I):
+            assert "aws:CurrentTime" in json.dumps(s.get("Condition", {})), s["Sid"]
+    assert by["iam-assumed-role"]["objective"] == 1  # a key policy principal question
+    assert by["iam-grant-temporary"]["objective"] != 2 and by["iam-grant-cannot-deny"]["objective"] != 2
