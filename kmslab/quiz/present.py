@@ -20,7 +20,7 @@ from kmslab.lessons.content import render_markdown
 from kmslab.quiz import bank, engine
 from kmslab.quiz.models import Item
 
-TYPE_NAMES = {"single": "Single choice", "multi": "Multiple select", "truefalse": "True or false",
+TYPE_NAMES = {"single": "Single choice", "multi": "Multiple response", "truefalse": "True or false",
               "predict": "Predict the decision", "fix": "Fix the policy"}
 
 
