@@ -125,6 +125,7 @@ def _request(b: Base, kp: dict[str, Any], ip: dict[str, Any] | None, *, action: 
     if via:
         ctx["kms:ViaService"] = _via_value(via, b.region)
         # AWS: S3 and EBS always send their own encryption context (aws:s3:arn, aws:ebs:id).
+        # SIMULATION: the object (report.csv) and the volume id are fixed placeholders.
         ec = {"aws:s3:arn": b.s3_object_arn} if via == "s3" else {"aws:ebs:id": EBS_VOLUME_ID}
     if action == "kms:CreateGrant" and not b.is_service:
         # AWS: kms:GrantIsForAWSResource is true when an integrated service creates the grant.
