@@ -239,3 +239,18 @@ def test_flawed_items_named_in_the_review_stay_fixed():
             assert "aws:CurrentTime" in json.dumps(s.get("Condition", {})), s["Sid"]
     assert by["iam-assumed-role"]["objective"] == 1  # a key policy principal question
     assert by["iam-grant-temporary"]["objective"] != 2 and by["iam-grant-cannot-deny"]["objective"] != 2
+
+
+def test_the_longest_or_shortest_option_is_no_tell():
+    singles = [q for q in CHOICE_ITEMS if q["type"] == "single"]
+
+    def keyed_is(extreme):
+        n = 0
+        for q in singles:
+            lengths = {o["id"]: len(o["text"]) for o in q["options"]}
+            key = q["answer"][0]
+            n += all(extreme(lengths[key], v) for i, v in lengths.items() if i != key)
+        return n / len(singles)
+
+    assert keyed_is(lambda k, v: k > v) <= 0.35  # "pick the longest answer" must not pass the quiz
+    assert keyed_is(lambda k, v: k < v) <= 0.35
