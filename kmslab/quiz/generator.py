@@ -409,6 +409,13 @@ def _alias_resource(b: Base, rng: random.Random) -> tuple[dict[str, Any], str] |
     return _request(b, kp, ip), f"The IAM policy's KMS statement(s) {names} now name the key only by its alias ARN `{alias_arn}`."
 
 
+def _add_to_condition(statement: dict[str, Any], cond: dict[str, Any]) -> None:
+    """Add `cond` to the statement's Condition, keeping what was there (the prompt says "added")."""
+    block = statement.setdefault("Condition", {})
+    for op, keys in cond.items():
+        block.setdefault(op, {}).update(copy.deepcopy(keys))
+
+
 def _add_condition(b: Base, rng: random.Random) -> tuple[dict[str, Any], str] | None:
     kp, ip = _docs(b)
     statements = _statements(kp)
@@ -419,7 +426,7 @@ def _add_condition(b: Base, rng: random.Random) -> tuple[dict[str, Any], str] | 
         first = b.trails[0][0]
         cond = {"StringEquals": {"aws:SourceArn": first}}
         for i in targets:
-            statements[i]["Condition"] = {**statements[i].get("Condition", {}), **copy.deepcopy(cond)}
+            _add_to_condition(statements[i], cond)
         extra = {"aws:SourceArn": arn, "aws:SourceAccount": account}
         return (_request(b, kp, None, ec={"aws:cloudtrail:arn": arn}, extra=extra),
                 f"The condition `{json.dumps(cond)}` was added to {where}. CloudTrail delivers a log file for `{arn}`.")
@@ -439,8 +446,12 @@ def _add_condition(b: Base, rng: random.Random) -> tuple[dict[str, Any], str] | 
     else:
         cond = {"StringEquals": {"kms:EncryptionContext:Department": "Finance"}}
         via = ""  # the caller calls KMS directly, with the encryption context it chooses
+    keys = {k.lower() for block in cond.values() for k in block}
+    if any(k.lower() in keys for i in targets for block in (statements[i].get("Condition") or {}).values()
+           if isinstance(block, dict) for k in block):
+        return None  # the statement already conditions on that key: "added" would not be true
     for i in targets:
-        statements[i]["Condition"] = copy.deepcopy(cond)
+        _add_to_condition(statements[i], cond)
     ec = {"ec-match": {"Department": "Finance"}, "ec-wrong-case": {"Department": "finance"}}.get(variant, {})
     return (_request(b, kp, ip, via=via, ec=ec),
             f"The condition `{json.dumps(cond)}` was added to the key policy statement(s) that allowed the request: {where}.")

@@ -189,3 +189,24 @@ def test_fresh_never_repeats_within_a_sitting():
         sig = generator.signature(q["setup"])
         assert sig not in seen
         seen.add(sig)
+
+
+def _conditions(doc):
+    return [(i, op, k, json.dumps(v, sort_keys=True)) for i, s in enumerate(doc["Statement"])
+            for op, block in (s.get("Condition") or {}).items() for k, v in block.items()]
+
+
+@pytest.mark.parametrize("mutation", ["add-condition", "add-deny", "drop-iam-statement", "other-account"])
+def test_mutations_that_add_keep_everything_that_was_there(mutation):
+    """"A condition was added" must not silently replace a condition the solution had."""
+    import random
+
+    for b in generator.base_cases():
+        for seed in range(8):
+            made = generator.MUTATORS[mutation](b, random.Random(seed))
+            if made is None:
+                continue
+            before = set(_conditions(json.loads(b.key_policy)))
+            after = set(_conditions(made[0]["key_policy"]))
+            if mutation != "other-account":
+                assert before <= after, (b.scenario, mutation, made[1])
