@@ -13,7 +13,7 @@ from django.db import models
 
 class QuestionType(models.TextChoices):
     SINGLE = "single", "Single choice"
-    MULTI = "multi", "Multiple select"
+    MULTI = "multi", "Multiple response"
     TRUE_FALSE = "truefalse", "True / false"
     PREDICT = "predict", "Predict the decision"
     FIX = "fix", "Fix the policy"

@@ -72,6 +72,8 @@ def _sitting_context(sitting: Sitting, item: Item | None, *, feedback: bool) -> 
         "is_exam": sitting.mode == Mode.EXAM, "seconds_left": timing.seconds_left(sitting, now),
         "deadline": timing.deadline(sitting), "grace": timing.GRACE_SECONDS,
         "next_due": scheduling.next_due(sitting.learner_key) if sitting.mode == Mode.SPACED else None,
+        "new_in_spaced": (sitting.mode == Mode.SPACED and item is not None and item.question is not None
+                          and item.response is None and not scheduling.has_card(sitting.learner_key, item.question)),
     }
 
 

@@ -247,3 +247,13 @@ def test_generated_items_carry_domain_and_task(bank):
     q = generator.generate(3)
     assert q["domain"] == 2 and q["task"] in ("2.1", "2.2")
     assert timedelta(0) == timedelta(0)
+
+
+def test_spaced_repetition_says_when_it_serves_a_new_question(bank, csrf_client, post, server_clock):
+    post(csrf_client, "/quiz/start/", {"mode": "spaced"})
+    s = Sitting.objects.order_by("-id").first()
+    page = csrf_client.get(f"/quiz/s/{s.pk}/").content.decode()
+    assert 'id="spaced-new"' in page  # "0 due" on the home page, and the page says why a question came
+    item = s.items.get()
+    r = post(csrf_client, f"/quiz/s/{s.pk}/item/{item.pk}/answer/", wrong_answer(item.payload))
+    assert 'id="spaced-new"' not in r.content.decode()
