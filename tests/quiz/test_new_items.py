@@ -139,6 +139,9 @@ def test_keyed_positions_are_spread_so_position_guessing_fails():
     single = Counter(q["answer"][0] for q in NEW if q["type"] == "single")
     assert set(single) == set("abcd")
     assert max(single.values()) <= 0.35 * sum(single.values()), single
+    multi = [q for q in NEW if q["type"] == "multi"]
+    in_multi = Counter(a for q in multi for a in q["answer"])
+    assert max(in_multi.values()) <= 0.5 * len(multi), in_multi  # no letter is "usually one of the answers"
 
 
 def test_the_longest_option_is_not_usually_the_answer():
