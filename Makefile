@@ -10,11 +10,12 @@ export CHROMIUM
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv install install-test load-content run test test-fast fuzz bench lint serve-prod chromium clean-artifacts
+.PHONY: help venv install install-test load-content run test test-fast test-postgres fuzz bench lint serve-prod chromium clean-artifacts
 
 help:
 	@echo "make run        set up (.venv, requirements, migrate, content) and serve http://$(HOST):$(PORT)"
 	@echo "make test       the whole test suite, browser tests included (needs Chromium)"
+	@echo "make test-postgres  the database tests again, on a throw-away PostgreSQL cluster"
 	@echo "make fuzz       property tests with fresh random examples (make test replays fixed ones)"
 	@echo "make bench      benchmarks with timings (pytest-benchmark)"
 	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms)"
@@ -60,8 +61,15 @@ chromium:
 		exit 1; \
 	fi
 
+# The whole suite on SQLite, then every database-touching test again on a throw-away PostgreSQL
+# (tools/with-postgres: initdb in a temporary directory, a private unix socket, deleted afterwards;
+# installs Debian's postgresql with apt-get when root and missing, else fails saying how).
 test: install-test chromium
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory test-postgres
+
+test-postgres: install-test
+	tools/with-postgres $(PY) -m pytest -q -m "not browser" --db-only
 
 # Everything except the browser tests (quick local loop; CI runs `make test`).
 test-fast: install-test

@@ -9,12 +9,19 @@ Variables (see README "Configuration"):
   SECURE_SSL_REDIRECT   true/false, default true when DEBUG is false (turn off behind a proxy that
                         already redirects).
   SECURE_HSTS_SECONDS   integer, default 31536000 when DEBUG is false.
+  CLASSROOM_TRUSTED_PROXY_HOPS   how many reverse proxies append to X-Forwarded-For (default 0:
+                        the client is REMOTE_ADDR); CLASSROOM_TRUSTED_PROXY_HEADER names the header.
+  CLASSROOM_JOIN_WINDOW_SECONDS / _MAX_FAILURES / _MAX_ATTEMPTS   the join rate limit.
+  LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_MINUTES   failed-login throttle, per account and per address.
+  DB_CONN_MAX_AGE       seconds a worker keeps its database connection (PostgreSQL; default 60).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -64,6 +71,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
+def env_positive(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"environment variable {name}={os.environ.get(name)!r} must be at least 1")
+    return value
+
+
+def env_meta_header(name: str, default: str) -> str:
+    """An HTTP header name as Django's request.META spells it: X-Forwarded-For -> HTTP_X_FORWARDED_FOR."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    meta = raw.upper().replace("-", "_")
+    if meta != "REMOTE_ADDR" and not meta.startswith("HTTP_"):
+        meta = "HTTP_" + meta
+    if not re.fullmatch(r"HTTP_[A-Z0-9_]+|REMOTE_ADDR", meta):
+        raise ImproperlyConfigured(f"environment variable {name}={raw!r} is not an HTTP header name "
+                                   "(e.g. X-Forwarded-For)")
+    return meta
+
+
 DEBUG = env_bool("DEBUG", True)
 TESTING = "pytest" in sys.modules or os.environ.get("KMSLAB_TESTING") == "1"
 
@@ -107,7 +135,30 @@ INSTALLED_APPS = [
     "scenarios",
     "kmslab.quiz",
     "kmslab.classroom",
+    "axes",
 ]
+
+# Failed logins are throttled by django-axes, per account and per client address (either reaching
+# LOGIN_MAX_FAILURES locks that account, or that address, for LOGIN_LOCKOUT_MINUTES; a success
+# resets the count). The address is the same as the join limiter's (kmslab.proxy).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_positive("LOGIN_MAX_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_positive("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kmslab.proxy.client_address"
+AXES_LOCKOUT_CALLABLE = "kmslab.views.login_locked_out"
+AXES_VERBOSE = False
+
+# The classroom join limit and the proxy in front of the app (README "Configuration").
+CLASSROOM_TRUSTED_PROXY_HOPS = env_int("CLASSROOM_TRUSTED_PROXY_HOPS", 0)
+CLASSROOM_TRUSTED_PROXY_HEADER = env_meta_header("CLASSROOM_TRUSTED_PROXY_HEADER", "HTTP_X_FORWARDED_FOR")
+CLASSROOM_JOIN_WINDOW_SECONDS = env_positive("CLASSROOM_JOIN_WINDOW_SECONDS", 15 * 60)
+CLASSROOM_JOIN_MAX_FAILURES = env_positive("CLASSROOM_JOIN_MAX_FAILURES", 10)
+CLASSROOM_JOIN_MAX_ATTEMPTS = env_positive("CLASSROOM_JOIN_MAX_ATTEMPTS", 300)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -121,6 +172,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "kmslab.urls"

@@ -28,3 +28,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:  # any database failure means "not healthy", never a 500 page
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def login_locked_out(request: HttpRequest, credentials: object = None, *args: object, **kwargs: object) -> HttpResponse:
+    """django-axes' answer once an account or an address has too many failed logins: a 429 page
+    that says how long the pause lasts, with Retry-After."""
+    from django.conf import settings
+
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    response = render(request, "registration/locked_out.html",
+                      {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

@@ -58,7 +58,11 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         return _join_page(request, JoinForm(initial=initial))
     form = JoinForm(request.POST)
     client = ratelimit.client_address(request)
-    wait = ratelimit.retry_after(client)
+    with ratelimit.attempt(client) as wait:  # check and record under one lock
+        return _join(request, form, client, wait)
+
+
+def _join(request: HttpRequest, form: JoinForm, client: str, wait: int) -> HttpResponse:
     if wait:
         return _join_page(request, form, 429, "too many join attempts from your network", wait)
     if not form.is_valid():
