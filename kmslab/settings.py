@@ -203,7 +203,10 @@ if _database_url:
     import dj_database_url
 
     try:
-        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+        # Persistent connections (a connection per worker thread, kept DB_CONN_MAX_AGE seconds),
+        # checked before reuse so a PostgreSQL restart costs no failed request.
+        DATABASES = {"default": dj_database_url.parse(
+            _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)}
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 else:

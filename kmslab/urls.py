@@ -6,6 +6,8 @@ from django.urls import include, path
 
 from kmslab import views
 
+handler500 = "kmslab.views.server_error"  # a database outage is a 503 with Retry-After
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
