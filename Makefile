@@ -10,7 +10,7 @@ export CHROMIUM
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv install install-test load-content run test test-fast test-postgres fuzz bench lint serve-prod chromium clean-artifacts
+.PHONY: help venv install install-test load-content run test test-fast test-postgres backup restore loadtest fuzz bench lint serve-prod chromium clean-artifacts
 
 help:
 	@echo "make run        set up (.venv, requirements, migrate, content) and serve http://$(HOST):$(PORT)"
@@ -19,6 +19,8 @@ help:
 	@echo "make fuzz       property tests with fresh random examples (make test replays fixed ones)"
 	@echo "make bench      benchmarks with timings (pytest-benchmark)"
 	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms)"
+	@echo "make backup     the whole database (sessions included) to backups/ (BACKUP=file to choose)"
+	@echo "make restore FILE=...  replace the database's contents with a backup"
 	@echo "make serve-prod collectstatic + gunicorn, as a deployment would run it"
 
 $(PY):
@@ -90,6 +92,16 @@ serve-prod: install
 	DEBUG=false $(PY) manage.py collectstatic --noinput
 	DEBUG=false $(PY) manage.py migrate --noinput
 	DEBUG=false $(VENV)/bin/gunicorn kmslab.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+# Backup and restore: every table, sessions included (anonymous learners are their session).
+BACKUP ?= backups/kmslab-$(shell date -u +%Y%m%d-%H%M%S).json.gz
+backup: install
+	@mkdir -p $(dir $(BACKUP))
+	$(PY) manage.py backup $(BACKUP)
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kmslab-....json.gz"; exit 1; }
+	$(PY) manage.py restore $(FILE)
 
 clean-artifacts:
 	rm -rf test-artifacts staticfiles

@@ -65,3 +65,26 @@ class FormCharsetMiddleware:
                     content_type="text/plain; charset=utf-8",
                 )
         return self.get_response(request)
+
+
+class SessionRefreshMiddleware:
+    """Keep an active learner's session alive: a session the request already used is re-saved
+    (new expiry, new cookie) when it was last refreshed on an earlier day, so SESSION_COOKIE_AGE
+    counts from the last visit, not the first. At most one extra write per learner per day
+    (SESSION_SAVE_EVERY_REQUEST would write on every request). Never creates a session."""
+
+    MARK = "_kmslab_refreshed"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and session.session_key and not session.is_empty():
+            from django.utils import timezone
+
+            today = timezone.now().date().isoformat()
+            if session.get(self.MARK) != today:
+                session[self.MARK] = today  # SessionMiddleware (outside us) saves it and resets the cookie
+        return response

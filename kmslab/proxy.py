@@ -24,3 +24,16 @@ def client_address(request: HttpRequest) -> str:
         if entries:  # fewer proxies than configured wrote to it: the leftmost is the nearest we have
             return entries[0][:64]
     return str(request.META.get("REMOTE_ADDR", "") or "unknown")[:64]
+
+
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """The same address for django-axes, which stores it in an IP address column: None when it is
+    not an IP address (a request built in code, e.g. force_login, has no REMOTE_ADDR)."""
+    import ipaddress
+
+    address = client_address(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address

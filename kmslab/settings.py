@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "scenarios",
     "kmslab.quiz",
     "kmslab.classroom",
+    "kmslab.keep",
     "axes",
 ]
 
@@ -149,7 +150,7 @@ AXES_FAILURE_LIMIT = env_positive("LOGIN_MAX_FAILURES", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_positive("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "kmslab.proxy.client_address"
+AXES_CLIENT_IP_CALLABLE = "kmslab.proxy.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "kmslab.views.login_locked_out"
 AXES_VERBOSE = False
 
@@ -166,6 +167,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kmslab.middleware.FormCharsetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "kmslab.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -191,6 +193,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kmslab.keep.context.keep",
             ],
         },
     },
@@ -271,6 +274,10 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Anonymous learners are their session: it lasts SESSION_DAYS after the last visit (the session is
+# re-saved at most once a day by kmslab.middleware.SessionRefreshMiddleware, so an active
+# learner never ages out). README "Keeping learners' work".
+SESSION_COOKIE_AGE = env_positive("SESSION_DAYS", 30) * 86400
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -80,7 +80,9 @@ def _join(request: HttpRequest, form: JoinForm, client: str, wait: int) -> HttpR
         return _join_page(request, form, 403, "this class is closed to new learners: ask your instructor to open it")
     name = form.cleaned_data["display_name"]
     if Membership.objects.filter(classroom=classroom, display_name__iexact=name).exists():
-        form.add_error("display_name", "someone in this class already uses that name: add an initial")
+        form.add_error("display_name", "someone in this class already uses that name: add an initial. "
+                       "If that was you in a browser that lost your work, open your recovery link first "
+                       "(Keep your work, in the footer), or ask your instructor to remove the old entry")
         return _join_page(request, form, 409)
     try:
         with transaction.atomic():
