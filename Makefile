@@ -21,6 +21,7 @@ help:
 	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms)"
 	@echo "make backup     the whole database (sessions included) to backups/ (BACKUP=file to choose)"
 	@echo "make restore FILE=...  replace the database's contents with a backup"
+	@echo "make loadtest   simulated learners against a local server (LEARNERS, DURATION, DB=postgres)"
 	@echo "make serve-prod collectstatic + gunicorn, as a deployment would run it"
 
 $(PY):
@@ -102,6 +103,12 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kmslab-....json.gz"; exit 1; }
 	$(PY) manage.py restore $(FILE)
+
+# Learners typing in the live simulator against a gunicorn this starts on 127.0.0.1 (a fresh
+# database; stops by itself). LEARNERS=60 DURATION=30 WEB_CONCURRENCY=2 GUNICORN_THREADS=4;
+# DB=postgres runs it on a throw-away PostgreSQL cluster.
+loadtest: install
+	$(if $(filter postgres,$(DB)),tools/with-postgres) $(PY) tools/loadtest.py
 
 clean-artifacts:
 	rm -rf test-artifacts staticfiles
