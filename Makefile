@@ -92,7 +92,8 @@ serve-prod: install
 	@test -n "$$SECRET_KEY" || { echo "serve-prod needs SECRET_KEY (and ALLOWED_HOSTS); see README 'Deploying'"; exit 1; }
 	DEBUG=false $(PY) manage.py collectstatic --noinput
 	DEBUG=false $(PY) manage.py migrate --noinput
-	DEBUG=false $(VENV)/bin/gunicorn kmslab.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+	DEBUG=false $(VENV)/bin/gunicorn kmslab.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
+		--worker-class gthread --threads $${GUNICORN_THREADS:-4} --access-logfile -
 
 # Backup and restore: every table, sessions included (anonymous learners are their session).
 BACKUP ?= backups/kmslab-$(shell date -u +%Y%m%d-%H%M%S).json.gz
