@@ -63,8 +63,11 @@ def test_lone_surrogate_in_grant_request_is_a_finding_and_the_page_keeps_working
     assert reset.status_code == 200
 
 
-@pytest.mark.parametrize(("endpoint", "slug"), [
-    ("format", "s3-cross-account-upload"), ("format", GRANTS), ("format", "aws-managed-key-trap"),
+ALL_SLUGS = ["s3-cross-account-upload", "ebs-snapshot-sharing", "aws-managed-key-trap", "cross-account-download",
+             "same-account-no-root-statement", "guardrail-explicit-deny", GRANTS, "centralized-cloudtrail"]
+
+
+@pytest.mark.parametrize(("endpoint", "slug"), [("format", s) for s in ALL_SLUGS] + [
     ("statement", "s3-cross-account-upload"), ("statement", "aws-managed-key-trap"),
 ])
 def test_format_and_statement_never_save_a_raw_surrogate(loaded: None, csrf_client: Client,  # noqa: F811
@@ -93,6 +96,23 @@ def test_format_and_statement_never_save_a_raw_surrogate(loaded: None, csrf_clie
     else:
         assert saved.count('"Sid"') == 2
     assert csrf_client.get(f"/scenarios/{slug}/").status_code == 200
+
+
+def test_lone_surrogate_in_bucket_encryption_is_a_finding(loaded: None, csrf_client: Client) -> None:  # noqa: F811
+    scenario = Scenario.objects.get(slug="aws-managed-key-trap")
+    text = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "' + ESC + '"}}]}'
+    response = post(csrf_client, "simulate", docs(scenario, bucket_encryption=text), slug=scenario.slug, htmx=True)
+    assert response.status_code == 200
+    assert "contains the escape \\ud800, a lone surrogate" in response.content.decode()
+    stored_clean(scenario.slug)
+    assert csrf_client.get(f"/scenarios/{scenario.slug}/").status_code == 200
+
+
+def test_a_surrogate_pair_escape_is_fine(grants: Scenario, csrf_client: Client) -> None:
+    text = GRANT_SURROGATE.replace(ESC, "\\ud83d\\ude00")  # an emoji, written as its escaped pair
+    response = post(csrf_client, "simulate", docs(grants, grant_request=text), slug=GRANTS, htmx=True)
+    assert response.status_code == 200
+    assert "lone surrogate" not in response.content.decode()
 
 
 def test_a_raw_surrogate_already_stored_still_renders_everywhere(grants: Scenario, csrf_client: Client,
