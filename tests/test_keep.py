@@ -130,3 +130,15 @@ def test_restore_of_a_bad_file_changes_nothing(loaded: None, tmp_path: Path) -> 
     with pytest.raises(CommandError, match="was not restored"):
         call_command("restore", str(bad), "--yes")
     assert Scenario.objects.count() == count
+
+
+def test_rejoining_under_a_taken_name_points_to_the_recovery_link(loaded: None) -> None:
+    teacher = User.objects.create_user("mrs-k", password="a-long-and-right-password")
+    classroom = Classroom.objects.create(name="Period 3", owner=teacher)
+    Membership.objects.create(classroom=classroom, learner_key="anon:lost-session", display_name="Ada")
+    client = Client()
+    client.get("/classroom/join/")
+    response = client.post("/classroom/join/", {"code": classroom.code, "display_name": "Ada",
+                                                "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+    assert response.status_code == 409
+    assert "open your recovery link first" in response.content.decode()

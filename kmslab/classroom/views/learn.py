@@ -82,7 +82,7 @@ def _join(request: HttpRequest, form: JoinForm, client: str, wait: int) -> HttpR
     if Membership.objects.filter(classroom=classroom, display_name__iexact=name).exists():
         form.add_error("display_name", "someone in this class already uses that name: add an initial. "
                        "If that was you in a browser that lost your work, open your recovery link first "
-                       "(Keep your work, in the footer), or ask your instructor to remove the old entry")
+                       "(Keep your work, in the footer): you are then back in the class under that name")
         return _join_page(request, form, 409)
     try:
         with transaction.atomic():
