@@ -16,7 +16,7 @@ help:
 	@echo "make run        set up (.venv, requirements, migrate, content) and serve http://$(HOST):$(PORT)"
 	@echo "make test       the whole test suite, browser tests included (needs Chromium)"
 	@echo "make fuzz       property tests with fresh random examples (make test replays fixed ones)"
-	@echo "make bench      benchmarks with timings (pytest-benchmark)"
+	@echo "make bench      benchmarks with timings (pytest-benchmark), then the CLI over 20,000 requests"
 	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms)"
 	@echo "make serve-prod collectstatic + gunicorn, as a deployment would run it"
 
@@ -73,6 +73,7 @@ fuzz: install-test
 
 bench: install-test
 	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,max,rounds --benchmark-sort=name -q
+	$(PY) -m tests.bench.cli_bench
 
 lint: install-test
 	$(PY) -m mypy --strict kmslab/iam kmslab/kms
