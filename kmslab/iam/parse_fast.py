@@ -35,12 +35,6 @@ _PRINCIPAL_TYPES = {t.value: t for t in PrincipalType}
 _FINITE_MAX = float("inf")
 
 
-class JsonNumber(str):
-    """A JSON number as written in the text (`1.0`, `1e3`), for json.loads(parse_int=..., parse_float=...)."""
-
-    __slots__ = ()
-
-
 class _GiveUp(Exception):
     """Not exactly a well-formed policy: the tracking path decides (and reports) it."""
 
@@ -97,7 +91,7 @@ def _condition_value(v: object) -> Value:
         return Value(v)  # type: ignore[arg-type]
     if t is bool:
         return Value("true" if v else "false")
-    if t is int or t is JsonNumber:
+    if t is int:
         return Value(str(v))  # a huge int raises ValueError: the tracking path reports it
     if t is float and -_FINITE_MAX < v < _FINITE_MAX:  # type: ignore[operator]
         return Value(repr(v))
@@ -128,7 +122,8 @@ def _statement(obj: object, index: int) -> Statement:
     sid = obj.get("Sid")
     if "Sid" in obj and type(sid) is not str:
         raise _GiveUp
-    effect = _EFFECTS.get(obj.get("Effect")) if type(obj.get("Effect")) is str else None
+    effect_name = obj.get("Effect")
+    effect = _EFFECTS.get(effect_name) if type(effect_name) is str else None
     if effect is None:
         raise _GiveUp
     principal = _principal(obj)
@@ -158,6 +153,6 @@ def build_policy(obj: object, kind: PolicyKind, name: str, size: int) -> Policy 
             statements = tuple([_statement(s, i) for i, s in enumerate(body)])
         else:
             return None
-        return Policy(kind, version, statements, policy_id, name, NO_SPAN, size)  # type: ignore[arg-type]
+        return Policy(kind, version, statements, policy_id, name, NO_SPAN, size)
     except (_GiveUp, ValueError, TypeError, RecursionError):
         return None
