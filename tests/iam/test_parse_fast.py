@@ -135,7 +135,7 @@ def broken_documents(draw: st.DrawFn) -> dict[str, object]:
 kinds = st.sampled_from([PolicyKind.KEY_POLICY, PolicyKind.IDENTITY, PolicyKind.BUCKET_POLICY])
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # a timing limit would fail on a busy machine, not on a bug
 @given(st.one_of(documents(valid=True), broken_documents(), broken_documents(), documents(valid=False)), kinds)
 def test_parse_fast_path_gives_the_tracking_paths_findings_and_values(doc, kind) -> None:
     fast = parse_policy_object(doc, kind, positions=False)
@@ -155,6 +155,7 @@ CONTEXTS = st.dictionaries(st.sampled_from(KEYS[:-1]), st.one_of(st.sampled_from
                            max_size=4)
 
 
+@settings(deadline=None)
 @given(documents(valid=True), st.lists(documents(valid=True), max_size=2), st.sampled_from(CALLERS),
        st.sampled_from(["kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy", "kms:DescribeKey"]), CONTEXTS)
 def test_parse_fast_path_decides_as_the_tracking_path(key_doc, id_docs, caller, action, context) -> None:
