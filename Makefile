@@ -17,7 +17,7 @@ help:
 	@echo "make test       the whole test suite, browser tests included (needs Chromium)"
 	@echo "make test-postgres  the database tests again, on a throw-away PostgreSQL cluster"
 	@echo "make fuzz       property tests with fresh random examples (make test replays fixed ones)"
-	@echo "make bench      benchmarks with timings (pytest-benchmark)"
+	@echo "make bench      benchmarks with timings (pytest-benchmark), then the CLI over 20,000 requests"
 	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms, kmslab/aws, kmslab/lab)"
 	@echo "make backup     the whole database (sessions included) to backups/ (BACKUP=file to choose)"
 	@echo "make restore FILE=...  replace the database's contents with a backup"
@@ -84,6 +84,7 @@ fuzz: install-test
 
 bench: install-test
 	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,max,rounds --benchmark-sort=name -q
+	$(PY) -m tests.bench.cli_bench
 
 lint: install-test
 	$(PY) -m mypy --strict kmslab/iam kmslab/kms kmslab/aws $(wildcard kmslab/lab)

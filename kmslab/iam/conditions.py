@@ -16,9 +16,7 @@ import binascii
 import ipaddress
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 
 from kmslab.iam.decision import Element, ElementCheck
 from kmslab.iam.operators import OperatorFamily, OperatorSpec, SetPrefix, parse_operator
@@ -40,13 +38,11 @@ _POSITIVE = {
 }
 
 
+_VARIABLE_FAMILIES = (OperatorFamily.STRING, OperatorFamily.ARN)
+
+
 class ConditionError(ValueError):
     """A clause that cannot be evaluated (unknown operator); its statement errors."""
-
-
-@lru_cache(maxsize=1024)
-def _spec(operator: str) -> OperatorSpec | None:
-    return parse_operator(operator)
 
 
 def _number(s: str) -> float | None:
@@ -132,62 +128,18 @@ def _any_wanted(base: str, family: OperatorFamily, wanted: tuple[str, ...], got:
     return any(_one(base, family, w, got) for w in wanted)
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    spec: OperatorSpec
-    raw: tuple[str, ...]
-    key: str  # lower-cased
-    base: str  # the positive base operator
-    has_variables: bool
-    # Results for this clause by the request values it saw; pure when the clause has no variables.
-    memo: dict[tuple[tuple[str, ...], bool], ElementCheck] = field(default_factory=dict)
-
-
-# Derived, immutable facts about a clause, keyed by identity (the clause is kept alive in the entry,
-# so its id cannot be reused while cached). A cache of pure values, not application state.
-_CLAUSES: dict[int, tuple[ConditionClause, _Compiled | None]] = {}
-# Worst case retained: _MAX_CACHED * _MAX_MEMO * _MAX_KEY_CHARS characters (about 16 M).
-_MAX_CACHED = 2_000
-_MAX_MEMO = 16  # per clause
-_MAX_KEY_CHARS = 512  # request values longer than this are never kept in a memo
-
-
-def _compile_clause(clause: ConditionClause) -> _Compiled | None:
-    hit = _CLAUSES.get(id(clause))
-    if hit is not None and hit[0] is clause:
-        return hit[1]
-    spec = _spec(clause.operator)
-    compiled = None
-    if spec is not None:
-        raw = tuple(v.text for v in clause.values)
-        compiled = _Compiled(spec, raw, clause.key.lower(), _POSITIVE.get(spec.base, spec.base),
-                             spec.family in (OperatorFamily.STRING, OperatorFamily.ARN) and any(has_variables(w) for w in raw))
-    if len(_CLAUSES) >= _MAX_CACHED:
-        _CLAUSES.clear()
-    _CLAUSES[id(clause)] = (clause, compiled)
-    return compiled
-
-
 def evaluate_condition(clause: ConditionClause, context: Context, *, variables: bool = True) -> ElementCheck:
     """Evaluate one operator/key clause. Raises ConditionError for an unknown operator."""
-    c = _compile_clause(clause)
-    if c is None:
+    spec = parse_operator(clause.operator)
+    if spec is None:
         raise ConditionError(f"unknown condition operator `{clause.operator}`")
-    got = context.get(c.key, ())
-    if c.has_variables and variables:
-        return _evaluate(clause, c, got, context, variables)
-    memo_key = (got, variables)
-    hit = c.memo.get(memo_key)
-    if hit is None:
-        hit = _evaluate(clause, c, got, context, variables)
-        if len(c.memo) < _MAX_MEMO and sum(map(len, got)) <= _MAX_KEY_CHARS:
-            c.memo[memo_key] = hit
-    return hit
+    got = context.get(clause.key.lower(), ())
+    return _evaluate(clause, spec, got, context, variables)
 
 
-def _evaluate(clause: ConditionClause, c: _Compiled, got: tuple[str, ...], context: Context,
+def _evaluate(clause: ConditionClause, spec: OperatorSpec, got: tuple[str, ...], context: Context,
               variables: bool) -> ElementCheck:
-    spec, raw = c.spec, c.raw
+    raw = tuple([v.text for v in clause.values])
     present = len(got) > 0
     if spec.family is OperatorFamily.NULL:
         # AWS: Null true = the key is absent, false = present (#Conditions_Null)
@@ -207,10 +159,12 @@ def _evaluate(clause: ConditionClause, c: _Compiled, got: tuple[str, ...], conte
         return _check(clause, raw, got, False, "key absent from the request")
 
     wanted = raw
-    variables_used = variables and c.has_variables
+    family = spec.family
+    # policy variables are substituted in string and ARN operators only
+    variables_used = variables and family in _VARIABLE_FAMILIES and any([has_variables(w) for w in raw])
     if variables_used:
         wanted = tuple(s for s in (substitute(w, context) for w in raw) if s is not None)
-    base, family = c.base, spec.family
+    base = _POSITIVE.get(spec.base, spec.base)
     if spec.set_prefix is SetPrefix.FOR_ALL_VALUES:
         matched = all(_any_wanted(base, family, wanted, v, variables_used) != spec.negated for v in got)
     elif spec.set_prefix is SetPrefix.FOR_ANY_VALUE:

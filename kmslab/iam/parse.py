@@ -32,6 +32,7 @@ from kmslab.iam.jsonpos import (
     read_json,
 )
 from kmslab.iam.limits import HARD_CAP_BYTES, SizeLimit, default_limit, non_whitespace_size
+from kmslab.iam.parse_fast import build_policy
 from kmslab.iam.parse_statement import Builder, child_pointer
 from kmslab.iam.policy import NO_SPAN, Policy, PolicyKind, Span, Statement
 
@@ -149,15 +150,28 @@ def _parse_text(text: object, kind: PolicyKind, name: str, limit: SizeLimit | No
     return result
 
 
+# The fast path reads documents up to this many characters of compact JSON (far above every AWS
+# quota); a larger one may hold more values than jsonpos reads, and takes the tracking path.
+_FAST_MAX_CHARS = 200_000
+
+
 def parse_policy_object(obj: object, kind: PolicyKind, *, name: str = "",
-                        limit: SizeLimit | None = None) -> ParseResult:
+                        limit: SizeLimit | None = None, positions: bool = True) -> ParseResult:
     """Parse already-decoded JSON (dicts, lists, strings, numbers, booleans, None). Spans carry
     JSON pointers only (no line/column). The size limit is measured on the compact JSON text
-    (a lower bound of any formatting, so no document AWS accepts is rejected). Never raises."""
+    (a lower bound of any formatting, so no document AWS accepts is rejected). Never raises.
+
+    `positions=False` is for callers that show no highlight: a well-formed policy is then built
+    without spans (all NO_SPAN), several times faster; a document with any finding still takes the
+    position-tracking path, so findings are the same either way."""
     try:
         kind_obj: object = kind
         if not isinstance(kind_obj, PolicyKind):
             return _fail("wrong-type", f"unknown policy kind `{kind_obj!r}`")
+        if not positions:
+            fast = _fast_object(obj, kind, name, limit)
+            if fast is not None:
+                return ParseResult(fast, ())
         try:
             root = from_python(obj)
         except JsonSyntaxError as exc:
@@ -172,6 +186,22 @@ def parse_policy_object(obj: object, kind: PolicyKind, *, name: str = "",
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"
         return _fail("internal-error", f"the policy could not be read ({type(exc).__name__})",
                      hint="please report this document to the KMS Lab maintainers")
+
+
+def _fast_object(obj: object, kind: PolicyKind, name: str, limit: SizeLimit | None) -> Policy | None:
+    """The policy without positions, or None when the tracking path must read (and report) it."""
+    if type(obj) is not dict:
+        return None
+    try:
+        compact = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if len(compact) > _FAST_MAX_CHARS:
+        return None
+    lim = limit if isinstance(limit, SizeLimit) else default_limit(kind)
+    if lim.measure(compact) > lim.max_size:
+        return None
+    return build_policy(obj, kind, name, non_whitespace_size(compact))
 
 
 def _build(root: JNode, kind: PolicyKind, name: str, index: LineIndex | None, size: int) -> ParseResult:

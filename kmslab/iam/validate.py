@@ -263,7 +263,6 @@ def _principal_problem(ptype: PrincipalType, text: str) -> tuple[str, Severity, 
 
 
 _cached_principal_problem = functools.lru_cache(maxsize=2048)(_principal_problem)
-_cached_account_of = functools.lru_cache(maxsize=2048)(account_of)
 
 
 def _accounts_of(stmt: Statement) -> set[str]:
@@ -273,7 +272,7 @@ def _accounts_of(stmt: Statement) -> set[str]:
     for e in stmt.principal.entries:
         if e.type is PrincipalType.AWS:
             text = e.value.text
-            acct = _cached_account_of(text) if len(text) <= 2048 else account_of(text)
+            acct = account_of(text)  # no cache of its own: parse_arn keeps the parsed ARNs
             if acct:
                 out.add(acct)
     return out

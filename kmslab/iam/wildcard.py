@@ -43,8 +43,14 @@ def wildcard_match(pattern: str, text: str, *, case_insensitive: bool = False) -
     """True if `text` matches `pattern` in full. `*` matches any run, `?` one character."""
     if case_insensitive:
         pattern, text = pattern.lower(), text.lower()
-    if "*" not in pattern and "?" not in pattern:
-        return pattern == text
+    if "?" not in pattern:
+        star = pattern.find("*")
+        if star < 0:
+            return pattern == text
+        if pattern.find("*", star + 1) < 0:
+            # one `*` (`kms:Create*`, `arn:aws:kms:*:111122223333:key/*` has two): prefix and suffix
+            return (len(text) >= len(pattern) - 1 and text.startswith(pattern[:star])
+                    and text.endswith(pattern[star + 1:]))
     pieces, regexes = _compile(pattern)
     if len(pieces) == 1:  # no `*`: fixed width
         return len(text) == len(pattern) and _piece_at(pieces[0], regexes[0], text, 0)

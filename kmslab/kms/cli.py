@@ -40,7 +40,9 @@ def _str(obj: dict[str, object], field: str) -> str:
 def _policy(obj: object, kind: PolicyKind, where: str, name: str) -> Policy:
     if not isinstance(obj, dict):
         raise InputError(f"`{where}` must be a JSON object (a policy document)")
-    result = parse_policy_object(obj, kind, name=name)
+    # no highlights here: a valid policy is built without positions (an invalid one is parsed
+    # with them, for the finding's pointer)
+    result = parse_policy_object(obj, kind, name=name, positions=False)
     if result.policy is None:
         first = next((f for f in result.findings if f.is_error), None)
         detail = f"{first.message}" + (f" at {first.span.pointer}" if first and first.span.pointer else "") \
