@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from kmslab.aws.world import World
 from kmslab.iam.arn import key_arn
 from kmslab.iam.policy import Policy
 from kmslab.kms.keys import KmsKey
-from kmslab.kms.world import World
 from kmslab.lab.lint import LintedDoc
 from kmslab.lab.places import DocIndex
 from kmslab.lab.spec import Key, ScenarioSpec

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from kmslab.iam.decision import Decision, DenyReason, Gate, Verdict
-from kmslab.kms.calls import CallRecord, ServiceResult
+from kmslab.aws.chain import ServiceResult
+from kmslab.kms.calls import CallRecord
 from kmslab.kms.errors import AWSError
 from kmslab.kms.explain import Sentence, explain
 from kmslab.kms.fix import apply_fix, suggest_fix
