@@ -48,7 +48,8 @@ class Scenario(models.Model):
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Scenario:
         row = super().from_db(db, field_names, values)
-        row._saved_data = row.data  # held, so `is` below cannot match a recycled object
+        if "data" in row.__dict__:  # not a deferred field (reading it would be a query)
+            row._saved_data = row.data  # held, so `is` below cannot match a recycled object
         return row
 
     def spec(self) -> ScenarioSpec:
