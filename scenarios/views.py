@@ -20,15 +20,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
+from kmslab.lab.lint import spec_fingerprint
 from kmslab.lab.objectives import authorizations
 from kmslab.lab.result import Outcome, RunResult
 from kmslab.lab.run import reference_result, run_scenario
 from kmslab.lab.spec import ScenarioError, ScenarioSpec
 from kmslab.learner import learner_key
 from scenarios import present, progress
-from scenarios.forms import InsertError, StatementBuilderForm, format_json, insert_statement
+from scenarios.forms import POLICY_KINDS, InsertError, StatementBuilderForm, format_json, insert_statement
 from scenarios.models import Attempt, Progress, Scenario
 
 log = logging.getLogger(__name__)
@@ -170,9 +172,14 @@ def _context(visit: Visit, result: RunResult | None, row: Progress | None = None
         "max_chars": MAX_CHARS,
         "urls": _urls(spec.slug),
     }
-    if "builder" not in extra and not request.htmx:  # htmx partials never show a fresh builder
-        builder = StatementBuilderForm(spec, used_actions=_used_actions(spec))
-        ctx["builder"] = builder if builder.document_kinds else None  # no policy to insert into
+    if "builder" in extra:
+        ctx["show_builder"] = True
+    elif not request.htmx:  # htmx partials never show a fresh builder
+        # A fresh builder is the same for every learner of a spec: its rendering is cached under
+        # the spec's fingerprint, and the form is only made when that rendering is not cached.
+        ctx["show_builder"] = any(d.kind in POLICY_KINDS for d in spec.editable)  # a policy to insert into
+        ctx["builder"] = SimpleLazyObject(lambda: StatementBuilderForm(spec, used_actions=_used_actions(spec)))
+        ctx["builder_cache_key"] = spec_fingerprint(spec)
     ctx.update(extra)
     return ctx
 
