@@ -28,10 +28,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from kmslab.iam import authorize as iam_authorize
 from kmslab.iam.arn import is_account_id, key_arn
 from kmslab.iam.decision import Decision, Gate
 from kmslab.iam.parse import parse_policy
 from kmslab.iam.policy import Policy, PolicyKind
+from kmslab.kms import authorize as kms_authorize
 from kmslab.kms.errors import MalformedPolicyDocumentException, ValidationException
 from kmslab.kms.grants import Grant
 from kmslab.kms.keys import Alias, KeyManager, KmsKey
@@ -249,10 +251,8 @@ class World:
 
         `key_policy` replaces the key's own policy (the lockout safety check asks about a
         policy before it is attached)."""
-        from kmslab.kms.authorize import authorize_kms
-
         try:
-            return authorize_kms(
+            return kms_authorize.authorize_kms(
                 caller,
                 action,
                 key.arn,
@@ -277,10 +277,8 @@ class World:
         context: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Decision:
         """Ask the engine about a non-KMS resource (an S3 bucket or object, `*` for CreateKey)."""
-        from kmslab.iam.authorize import authorize
-
         try:
-            return authorize(
+            return iam_authorize.authorize(
                 caller,
                 action,
                 resource,
