@@ -12,9 +12,11 @@ import json
 import re
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from kmslab.lessons.content import render_markdown
 
 register = template.Library()
 
@@ -61,8 +63,6 @@ def codeify(text: object) -> SafeString:
 
 @functools.lru_cache(maxsize=256)
 def _markdown(text: str) -> str:
-    from kmslab.lessons.content import render_markdown
-
     return render_markdown(text)
 
 
@@ -121,6 +121,4 @@ def diagram(diagram_id: object, key_policy_state: object, iam_policy_state: obje
 
 @functools.lru_cache(maxsize=256)
 def _diagram(*values: object) -> str:
-    from django.template.loader import render_to_string
-
     return str(render_to_string("includes/_diagram.html", dict(zip(_DIAGRAM_ARGS, values))))
