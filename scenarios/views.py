@@ -11,6 +11,7 @@ exceptions are translated to a message in exactly one place (`_run`).
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -147,7 +148,13 @@ def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[s
 
 
 def _urls(slug: str) -> dict[str, str]:
-    return {name: reverse(f"scenarios:{name}", args=[slug]) for name in URL_NAMES}
+    return dict(_url_pairs(slug))
+
+
+@functools.lru_cache(maxsize=128)
+def _url_pairs(slug: str) -> tuple[tuple[str, str], ...]:
+    """The page's URLs (eight reverse() calls, remembered per slug)."""
+    return tuple((name, reverse(f"scenarios:{name}", args=[slug])) for name in URL_NAMES)
 
 
 def _context(visit: Visit, result: RunResult | None, row: Progress | None = None, **extra: object) -> dict[str, object]:
