@@ -1,11 +1,12 @@
 """Scenario pages: the list, one scenario's editor and live simulator, and its form actions.
 
-Each POST endpoint reads the learner's documents from the one scenario form (so nothing typed
-is lost whichever button was pressed), saves them, runs the scenario through the runner (the
-engine decides; nothing here does), and answers with the full page, or for htmx the partials
-named after the root element ids they replace ("result-panel", "editors", ...).
-Bad input (oversized or missing documents, forged values) becomes an in-page message; runner
-exceptions are translated to a message in exactly one place (`_run`).
+Every view reads the same way, each step once: bind the request (`_visit`: the scenario, its
+spec, the learner, and for a POST the documents of the one scenario form, so nothing typed is
+lost whichever button was pressed), act (insert, format, apply a fix), run (`_run`: kmslab.lab
+decides, nothing here does), record (`_record`), render (`_respond`: the full page, or for htmx
+the partials named after the id of the root element each replaces: "result-panel", "editors", ...;
+`request.htmx` is the one switch). Bad input (oversized or missing documents, forged values)
+becomes an in-page message; a simulator failure becomes one in exactly one place (`_run_documents`).
 """
 
 from __future__ import annotations

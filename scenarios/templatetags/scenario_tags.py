@@ -1,6 +1,6 @@
 """Template filters for the scenario pages: labels for statuses and finding severities, Markdown for
 the scenario texts (sanitised by the lesson renderer), backtick code in engine messages, JSON.
-Verdict and outcome badges come from scenarios.present.
+The labels come from scenarios.present, the one presentation module.
 
 Everything user- or engine-supplied is escaped before any markup is added.
 """
@@ -17,20 +17,10 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from kmslab.lessons.content import render_markdown
+from scenarios.present import SEVERITIES, STATUSES
 
 register = template.Library()
 
-STATUSES = {
-    "not-started": ("Not started", "secondary"),
-    "in-progress": ("In progress", "warning"),
-    "solved": ("Solved", "success"),
-}
-SEVERITIES = {
-    "error": ("Error", "danger"),
-    "security_warning": ("Security warning", "warning"),
-    "warning": ("Warning", "warning"),
-    "suggestion": ("Suggestion", "info"),
-}
 _CODE = re.compile(r"`([^`\n]{1,400})`")
 
 
