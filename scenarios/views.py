@@ -55,6 +55,7 @@ class Visit:
     documents: dict[str, str]
     problems: list[str] = field(default_factory=list)
     blocked: bool = False  # a document was refused (too large): do not run
+    row: Progress | None = None  # the learner's Progress, once read or saved
 
 
 # --------------------------------------------------------------------------- helpers
@@ -73,7 +74,8 @@ def _visit(request: HttpRequest, slug: str) -> Visit:
         raise Http404("this scenario cannot be shown: its definition has an error") from exc
     key = learner_key(request)
     if request.method != "POST":
-        return Visit(request, scenario, spec, key, progress.current_documents(key, scenario))
+        row = progress.saved(key, scenario)
+        return Visit(request, scenario, spec, key, progress.current_documents(key, scenario, row), row=row)
     post = request.POST
     complete = all(d.name in post and len(post.get(d.name, "")) <= MAX_CHARS for d in spec.editable)
     # the saved text is only needed for what is missing or refused (saves a query per keystroke)
@@ -116,7 +118,8 @@ def _run_documents(spec: ScenarioSpec, documents: Mapping[str, str], problems: l
 
 def _record(visit: Visit, result: RunResult | None) -> Progress:
     """Save the learner's documents and, with a result, one attempt."""
-    return progress.record_attempt(visit.key, visit.scenario, visit.documents, result)
+    visit.row = progress.record_attempt(visit.key, visit.scenario, visit.documents, result)
+    return visit.row
 
 
 def _last_good(visit: Visit) -> RunResult | None:
@@ -160,14 +163,18 @@ def _url_pairs(slug: str) -> tuple[tuple[str, str], ...]:
 
 def _context(visit: Visit, result: RunResult | None, row: Progress | None = None, **extra: object) -> dict[str, object]:
     """Everything the page and its partials need. `row` is the learner's Progress when the
-    caller already has it (record_attempt returns it), saving two queries per keystroke."""
+    caller already has it (record_attempt returns it; a GET reads it once), saving queries."""
     spec, request = visit.spec, visit.request
     valid = result is not None and result.outcome is not Outcome.INVALID
     stale = None if valid else _last_good(visit)
     latest = result or stale
     run = result if valid else stale
-    shown = row.hints_shown if row is not None else progress.hints_shown(visit.key, visit.scenario)
-    attempted = row.attempts > 0 if row is not None else progress.has_attempted(visit.key, visit.scenario)
+    row = row if row is not None else visit.row
+    if row is not None:
+        shown = row.hints_shown
+    else:  # a GET read the row already: none means no hint shown
+        shown = 0 if visit.request.method != "POST" else progress.hints_shown(visit.key, visit.scenario)
+    attempted = (row is not None and row.attempts > 0) or progress.has_attempted(visit.key, visit.scenario)
     ctx: dict[str, object] = {
         "scenario": visit.scenario, "spec": spec, "result": result, "stale": stale,
         "shown": present.show(run, spec) if run is not None else None,
