@@ -40,6 +40,10 @@ OUTCOMES: dict[Outcome, Badge] = {
     Outcome.INVALID: Badge("Invalid", "warning", "!"),
 }
 
+# The enums templates compare with ({% if result.outcome == Outcome.SUCCESS %}), by member name
+# (a mapping: the template engine would call an Enum class).
+ENUMS: dict[str, dict[str, object]] = {"Outcome": {o.name: o for o in Outcome}, "Expect": {e.name: e for e in Expect}}
+
 # A learner's status in a scenario (scenarios.progress) and a finding's severity: label, colour.
 STATUSES = {
     "not-started": ("Not started", "secondary"),

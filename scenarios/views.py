@@ -186,6 +186,7 @@ def _context(visit: Visit, result: RunResult | None, row: Progress | None = None
         "can_see_solution": attempted,
         "max_chars": MAX_CHARS,
         "urls": _urls(spec.slug),
+        **present.ENUMS,
     }
     if "builder" in extra:
         ctx["show_builder"] = True
