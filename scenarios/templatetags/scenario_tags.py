@@ -13,7 +13,7 @@ import re
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from kmslab.lessons.content import render_markdown
@@ -85,14 +85,6 @@ def line_range(span: object) -> str:
     if not line:
         return ""
     return f"line {line}" if end <= line else f"lines {line}–{end}"
-
-
-@register.simple_tag
-def doc_link(document: str, title: str) -> SafeString:
-    """A link to an editor (document name) that works without JS (#editor-<name>)."""
-    if not document:
-        return format_html("{}", title)
-    return format_html('<a href="#doc-{}">{}</a>', document, title)
 
 
 _DIAGRAM_ARGS = ("diagram_id", "key_policy_state", "iam_policy_state", "call_state", "same_account", "caller_label",
