@@ -87,7 +87,7 @@ bench: install-test
 	$(PY) -m tests.bench.cli_bench
 
 lint: install-test
-	$(PY) -m mypy --strict kmslab/iam kmslab/kms kmslab/aws $(wildcard kmslab/lab)
+	$(PY) -m mypy --strict kmslab/iam kmslab/kms kmslab/aws kmslab/lab
 
 serve-prod: install
 	@test -n "$$SECRET_KEY" || { echo "serve-prod needs SECRET_KEY (and ALLOWED_HOSTS); see README 'Deploying'"; exit 1; }

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kmslab.textsafe import deep_visible, visible
 from scenarios.models import Attempt, Progress, Scenario
-from scenarios.runner import RunResult
+from kmslab.lab.result import Outcome, RunResult
 
 MAX_DOCUMENT_CHARS = 64 * 1024  # per document; AWS's largest policy (key policy) is 32 KB
 MAX_ATTEMPTS_KEPT = 200  # per learner and scenario: older history is trimmed
@@ -22,22 +22,9 @@ MAX_ATTEMPTS_KEPT = 200  # per learner and scenario: older history is trimmed
 STATUSES = ("not-started", "in-progress", "solved")
 
 
-_NAMES: dict[tuple[object, ...], tuple[str, ...]] = {}
-
-
 def _editable_names(scenario: Scenario) -> tuple[str, ...]:
-    """The scenario's editable document names, remembered per saved row version (an admin edit
-    changes `updated_at`), so saving an attempt does not rebuild the spec from `data`."""
-    key = (scenario.pk, scenario.updated_at, scenario.slug)
-    names = _NAMES.get(key) if scenario.pk is not None else None
-    if names is None:
-        spec = scenario.spec_or_none()
-        names = tuple(d.name for d in spec.editable) if spec is not None else ()
-        if scenario.pk is not None and spec is not None:
-            if len(_NAMES) >= 256:
-                _NAMES.clear()
-            _NAMES[key] = names
-    return names
+    spec = scenario.spec_or_none()
+    return tuple(d.name for d in spec.editable) if spec is not None else ()
 
 
 def clean_documents(scenario: Scenario, documents: Mapping[str, object],
@@ -73,13 +60,13 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
             summary = result.summary()
             failing = result.failing_step
             reason = failing.error_message if failing else ""
-            if result.outcome == "invalid":
+            if result.outcome is Outcome.INVALID:
                 errors = summary.get("errors")
                 reason = "; ".join(errors) if isinstance(errors, list) else ""
             Attempt.objects.create(
                 learner_key=learner_key, scenario=scenario, documents=docs, outcome=result.outcome,
                 solved=result.solved, failing_step=failing.index if failing else None,
-                failing_gate=(failing.failing_gate if failing else "")[:20],
+                failing_gate=summary["failing_gate"],
                 error_code=(failing.error_code if failing else "")[:80], reason=visible(reason)[:500],
             )
             progress.attempts += 1
@@ -95,17 +82,22 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
     return progress
 
 
-def current_documents(learner_key: str, scenario: Scenario) -> dict[str, str]:
-    """The learner's saved documents, with the starting text for any not saved yet."""
-    spec = scenario.spec()
-    docs = spec.starting_documents()
-    progress = Progress.objects.filter(learner_key=learner_key, scenario=scenario).first()
+def current_documents(learner_key: str, scenario: Scenario, row: Progress | None = None) -> dict[str, str]:
+    """The learner's saved documents (from `row` when the caller has fetched it), with the
+    starting text for any not saved yet."""
+    docs = scenario.spec().starting_documents()
+    progress = row if row is not None else saved(learner_key, scenario)
     if progress is not None and isinstance(progress.documents, dict):
         for name in docs:
             value = progress.documents.get(name)
             if isinstance(value, str):
                 docs[name] = visible(value)  # a row written before lone surrogates were refused
     return docs
+
+
+def saved(learner_key: str, scenario: Scenario) -> Progress | None:
+    """The learner's Progress row in this scenario, if any."""
+    return Progress.objects.filter(learner_key=learner_key, scenario=scenario).first()
 
 
 def reset_documents(learner_key: str, scenario: Scenario) -> dict[str, str]:

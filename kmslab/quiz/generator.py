@@ -31,7 +31,10 @@ from functools import lru_cache
 from typing import Any
 
 from kmslab.kms.managed import managed_key_policy
+from kmslab.lab.load import load_spec
+from kmslab.lab.spec import ScenarioError
 from kmslab.quiz.engine import decide
+from scenarios.loader import scenario_files
 
 MUTATIONS = ("unchanged", "drop-iam-statement", "other-account", "add-deny", "aws-s3", "alias-resource",
              "add-condition")
@@ -192,8 +195,6 @@ def _with(b: Base, **changes: Any) -> Base:
 @lru_cache(maxsize=1)
 def bases_by_scenario() -> dict[str, tuple[Base, ...]]:
     """scenario slug -> every (caller, key, action) its reference solution allows."""
-    from scenarios.loader import scenario_files
-    from scenarios.spec import ScenarioError, load_spec
 
     out: dict[str, tuple[Base, ...]] = {}
     for path in scenario_files():

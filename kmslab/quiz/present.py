@@ -16,9 +16,13 @@ from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
-from kmslab.lessons.content import render_markdown
+from kmslab.lab.load import load_spec
+from kmslab.lab.spec import ScenarioError
+from kmslab.lessons.content import render_markdown, sections
 from kmslab.quiz import bank, engine
 from kmslab.quiz.models import Item
+from scenarios.loader import scenario_files
+from scenarios.models import Scenario
 
 TYPE_NAMES = {"single": "Single choice", "multi": "Multiple response", "truefalse": "True or false",
               "predict": "Predict the decision", "fix": "Fix the policy"}
@@ -116,9 +120,6 @@ def show(item: Item, *, feedback: bool) -> Shown:
 @lru_cache(maxsize=1)
 def shipped_scenario_titles() -> dict[str, str]:
     """slug -> title of the scenarios shipped in scenarios/data (before `loadscenarios` has run)."""
-    from scenarios.loader import scenario_files
-    from scenarios.spec import ScenarioError, load_spec
-
     out = {}
     for path in scenario_files():
         try:
@@ -131,9 +132,6 @@ def shipped_scenario_titles() -> dict[str, str]:
 
 def practice_links(practice: Mapping[str, str]) -> list[dict[str, str]]:
     """The lesson section and the scenario that practise an item's point, with their titles."""
-    from kmslab.lessons.content import sections
-    from scenarios.models import Scenario
-
     out = []
     lesson = practice.get("lesson")
     if lesson:

@@ -1,5 +1,6 @@
-"""Template filters for the scenario pages: labels for verdicts and statuses, Markdown for the
-scenario texts (sanitised by the lesson renderer), backtick code in engine messages, JSON.
+"""Template filters for the scenario pages: labels for statuses and finding severities, Markdown for
+the scenario texts (sanitised by the lesson renderer), backtick code in engine messages, JSON.
+The labels come from scenarios.present, the one presentation module.
 
 Everything user- or engine-supplied is escaped before any markup is added.
 """
@@ -7,69 +8,20 @@ Everything user- or engine-supplied is escaped before any markup is added.
 from __future__ import annotations
 
 import functools
+import json
 import re
 
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from scenarios.templatetags.jsontext import dumps_pretty
+from kmslab.lessons.content import render_markdown
+from scenarios.present import SEVERITIES, STATUSES
 
 register = template.Library()
 
-VERDICTS = {
-    "Allowed": ("Allowed", "success", "✓"),
-    "ImplicitlyDenied": ("Implicitly denied", "danger", "✗"),
-    "ExplicitlyDenied": ("Explicitly denied", "danger", "⛔"),
-    "": ("Not authorized", "secondary", "·"),
-}
-STEP_OUTCOMES = {
-    "success": ("Succeeded", "success", "✓"),
-    "failure": ("Failed", "danger", "✗"),
-    "skipped": ("Skipped", "secondary", "–"),
-}
-STATUSES = {
-    "not-started": ("Not started", "secondary"),
-    "in-progress": ("In progress", "warning"),
-    "solved": ("Solved", "success"),
-}
-SEVERITIES = {
-    "error": ("Error", "danger"),
-    "security_warning": ("Security warning", "warning"),
-    "warning": ("Warning", "warning"),
-    "suggestion": ("Suggestion", "info"),
-}
 _CODE = re.compile(r"`([^`\n]{1,400})`")
-
-
-@register.filter
-def verdict_label(verdict: str) -> str:
-    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[0]
-
-
-@register.filter
-def verdict_color(verdict: str) -> str:
-    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[1]
-
-
-@register.filter
-def verdict_icon(verdict: str) -> str:
-    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[2]
-
-
-@register.filter
-def outcome_label(outcome: str) -> str:
-    return STEP_OUTCOMES.get(outcome, (outcome, "", ""))[0]
-
-
-@register.filter
-def outcome_color(outcome: str) -> str:
-    return STEP_OUTCOMES.get(outcome, ("", "secondary", ""))[1]
-
-
-@register.filter
-def outcome_icon(outcome: str) -> str:
-    return STEP_OUTCOMES.get(outcome, ("", "", "·"))[2]
 
 
 @register.filter
@@ -101,8 +53,6 @@ def codeify(text: object) -> SafeString:
 
 @functools.lru_cache(maxsize=256)
 def _markdown(text: str) -> str:
-    from kmslab.lessons.content import render_markdown
-
     return render_markdown(text)
 
 
@@ -121,9 +71,9 @@ def without_simulated_prefix(text: object) -> str:
 
 @register.filter
 def pretty_json(value: object) -> str:
-    """Indented, key-sorted JSON (jsontext.dumps_pretty: json.dumps's text, faster)."""
+    """Indented, key-sorted JSON (a CloudTrail record)."""
     try:
-        return dumps_pretty(value)
+        return json.dumps(value, indent=2, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return str(value)
 
@@ -135,14 +85,6 @@ def line_range(span: object) -> str:
     if not line:
         return ""
     return f"line {line}" if end <= line else f"lines {line}–{end}"
-
-
-@register.simple_tag
-def doc_link(document: str, title: str) -> SafeString:
-    """A link to an editor (document name) that works without JS (#editor-<name>)."""
-    if not document:
-        return format_html("{}", title)
-    return format_html('<a href="#doc-{}">{}</a>', document, title)
 
 
 _DIAGRAM_ARGS = ("diagram_id", "key_policy_state", "iam_policy_state", "call_state", "same_account", "caller_label",
@@ -161,6 +103,4 @@ def diagram(diagram_id: object, key_policy_state: object, iam_policy_state: obje
 
 @functools.lru_cache(maxsize=256)
 def _diagram(*values: object) -> str:
-    from django.template.loader import render_to_string
-
     return str(render_to_string("includes/_diagram.html", dict(zip(_DIAGRAM_ARGS, values))))
