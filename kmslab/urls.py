@@ -8,6 +8,7 @@ from kmslab import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("kmslab.endpoint.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("lesson/", include("kmslab.lessons.urls")),
     path("scenarios/", include("scenarios.urls")),

@@ -1,0 +1,134 @@
+"""What the scenario page shows about the real CLI: commands per step and the API calls panel.
+
+Responsible for turning a scenario's steps into ready-to-paste `aws` and boto3 commands, and a
+call's records (the learner's call, then the KMS calls a service made) into plain JSON for the
+API calls panel: who, operation, verdict, each gate, the engine's explanation. Never secrets:
+no key material, no secret keys, no plaintext or ciphertext.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from kmslab.kms.calls import CallRecord
+from kmslab.learner import learner_key
+from scenarios.models import Scenario
+from scenarios.spec import ScenarioSpec, Step
+
+
+@dataclass(frozen=True, slots=True)
+class StepCommand:
+    index: int
+    title: str
+    cli: str
+    boto3: str
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def _snake(name: str) -> str:
+    return _kebab(name).replace("-", "_")
+
+
+def _placeholder(value: object) -> object:
+    if isinstance(value, str) and value.startswith("$step"):
+        n, _, field = value[5:].partition(".")
+        return f"<{field} from step {n}>"
+    if isinstance(value, str) and value.startswith("@"):
+        return f"<the {value[1:]} document>"
+    return value
+
+
+def step_command(spec: ScenarioSpec, i: int, step: Step) -> StepCommand:
+    profile = f"kmslab-{step.caller}"
+    p = {k: _placeholder(v) for k, v in step.params.items()}
+    client = f'boto3.Session(profile_name="{profile}").client("{step.service}")'
+    if step.service == "s3" and step.operation in ("PutObject", "GetObject"):
+        bucket, key = str(p.get("Bucket", "")), str(p.get("Key", ""))
+        if step.operation == "PutObject":
+            cli = f"aws --profile {profile} s3 cp {shlex.quote(key.rsplit('/', 1)[-1])} s3://{bucket}/{key}"
+            if p.get("ServerSideEncryption"):
+                cli += f" --sse {p['ServerSideEncryption']}"
+            if p.get("SSEKMSKeyId"):
+                cli += f" --sse-kms-key-id {p['SSEKMSKeyId']}"
+            extra = "".join(f', {k}="{p[k]}"' for k in ("ServerSideEncryption", "SSEKMSKeyId") if p.get(k))
+            py = f'{client}.put_object(Bucket="{bucket}", Key="{key}", Body=open("{key.rsplit("/", 1)[-1]}", "rb"){extra})'
+        else:
+            cli = f"aws --profile {profile} s3 cp s3://{bucket}/{key} ./{key.rsplit('/', 1)[-1]}"
+            py = f'{client}.get_object(Bucket="{bucket}", Key="{key}")["Body"].read()'
+        return StepCommand(i, step.title, cli, py)
+    args = []
+    kwargs = []
+    for k, v in p.items():
+        if step.service == "kms" and k == "Plaintext":
+            args.append(f"--plaintext {shlex.quote(str(v))}")
+            kwargs.append(f"Plaintext={str(v).encode()!r}")
+        elif step.service == "kms" and k == "CiphertextBlob":
+            args.append("--ciphertext-blob fileb://ciphertext.bin")
+            kwargs.append("CiphertextBlob=ciphertext")
+        elif isinstance(v, (dict, list)):
+            args.append(f"--{_kebab(k)} {shlex.quote(json.dumps(v))}")
+            kwargs.append(f"{k}={v!r}")
+        else:
+            args.append(f"--{_kebab(k)} {shlex.quote(str(v))}")
+            kwargs.append(f"{k}={str(v)!r}")
+    cli = f"aws --profile {profile} {step.service} {_kebab(step.operation)} " + " ".join(args)
+    py = f"{client}.{_snake(step.operation)}({', '.join(kwargs)})"
+    return StepCommand(i, step.title, cli.strip(), py)
+
+
+def commands(spec: ScenarioSpec) -> list[StepCommand]:
+    return [step_command(spec, i, s) for i, s in enumerate(spec.steps, start=1)]
+
+
+def call_detail(calls: tuple[CallRecord, ...]) -> dict[str, object]:
+    from kmslab.kms.explain import explain
+
+    rows = []
+    for depth, c in enumerate(calls):
+        d = c.decision
+        sentences: list[str] = []
+        if d is not None:
+            try:
+                sentences = [s.text for s in explain(d)][:4]
+            except Exception:  # the panel must never fail on an explanation
+                sentences = []
+        rows.append({
+            "service": c.service, "operation": c.operation, "caller": c.caller, "resource": c.resource,
+            "via": c.via_service, "depth": 0 if depth == 0 else 1,
+            "verdict": d.verdict.value if d is not None else "",
+            "gates": [{"gate": g.gate.value, "account": g.account, "verdict": g.verdict.value, "counted": g.counted}
+                      for g in (d.gates if d is not None else ())],
+            "error_code": c.error_code, "error_message": c.error_message[:500], "explanation": sentences,
+        })
+    return {"calls": rows}
+
+
+def recent_calls(lab_id: int | None, limit: int = 20) -> list[Mapping[str, object]]:
+    from kmslab.endpoint.models import ApiCall
+
+    if lab_id is None:
+        return []
+    return list(ApiCall.objects.filter(lab_id=lab_id).values(
+        "at", "principal", "caller", "service", "operation", "http_status", "error_code", "error_message", "detail")[:limit])
+
+
+def panel_context(request: HttpRequest, scenario: Scenario) -> dict[str, object]:
+    from kmslab.endpoint.models import Lab
+
+    spec = scenario.spec()
+    lab = Lab.objects.filter(learner_key=learner_key(request), scenario=scenario).first()
+    return {
+        "scenario": scenario, "spec": spec, "commands": commands(spec),
+        "profiles": [f"kmslab-{p.name}" for p in spec.principals if p.type in ("user", "root", "role")],
+        "endpoint_url": request.build_absolute_uri("/aws"), "calls": recent_calls(lab.pk if lab else None),
+        "has_lab": lab is not None,
+    }
