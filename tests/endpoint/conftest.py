@@ -66,18 +66,12 @@ class Learner:
 
     def boto3(self, profile: str) -> Any:
         import boto3
-        from botocore.config import Config
+        import botocore.session
 
-        old = os.environ.get("AWS_CONFIG_FILE")
-        os.environ["AWS_CONFIG_FILE"] = str(self.config)
-        try:
-            return boto3.Session(profile_name=profile)
-        finally:
-            if old is None:
-                os.environ.pop("AWS_CONFIG_FILE")
-            else:
-                os.environ["AWS_CONFIG_FILE"] = old
-        _ = Config
+        core = botocore.session.Session()
+        core.set_config_variable("config_file", str(self.config))
+        core.set_config_variable("credentials_file", str(self.tmp / "none"))
+        return boto3.Session(botocore_session=core, profile_name=profile)
 
 
 @pytest.fixture
