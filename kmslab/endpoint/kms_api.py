@@ -41,6 +41,10 @@ def parse(body: bytes) -> dict[str, object]:
         raise WireError("kms", "SerializationException", f"the request body is not valid JSON: {str(exc)[:120]}") from None
     if not isinstance(data, dict):
         raise WireError("kms", "SerializationException", "the request body must be a JSON object")
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise WireError("kms", "SerializationException", "the request body holds a lone surrogate (\\ud800 ...), which is not valid Unicode") from None
     for name in BLOBS:
         value = data.get(name)
         if value is None:

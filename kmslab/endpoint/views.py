@@ -54,6 +54,9 @@ def _headers(request: HttpRequest) -> dict[str, str]:
     for k, v in request.META.items():
         if k.startswith("HTTP_"):
             out[k[5:].lower().replace("_", "-")] = v
+    if "host" not in out and request.META.get("SERVER_NAME"):  # HTTP/1.0 clients may omit Host
+        port = request.META.get("SERVER_PORT", "80")
+        out["host"] = request.META["SERVER_NAME"] + ("" if port in ("80", "443") else f":{port}")
     for k in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if request.META.get(k):
             out[k.lower().replace("_", "-")] = request.META[k]
@@ -146,9 +149,12 @@ def _log(lw: LabWorld, ak: AccessKey, caller: str, service: str, op: str, status
          calls: tuple[CallRecord, ...], error: WireError | None) -> None:
     from kmslab.endpoint.present import call_detail
 
+    def clean(text: str, n: int) -> str:
+        return text.encode("utf-8", "replace").decode("utf-8")[:n]
+
     ApiCall.objects.create(
-        lab=lw.lab, principal=ak.principal, caller=caller, service=service, operation=op[:80], http_status=status,
-        error_code=(error.code if error else "")[:80], error_message=(error.message if error else "")[:1000],
+        lab=lw.lab, principal=ak.principal, caller=caller, service=service, operation=clean(op, 80), http_status=status,
+        error_code=clean(error.code if error else "", 80), error_message=clean(error.message if error else "", 1000),
         detail=call_detail(calls),
     )
     keep = settings.KMSLAB_AWS_CALLS_KEPT
