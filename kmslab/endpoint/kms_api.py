@@ -14,7 +14,7 @@ from datetime import datetime
 
 from kmslab.endpoint.wire import README_OPS, WireError
 from kmslab.kms.service import Traced
-from kmslab.kms.world import World
+from kmslab.aws.world import World
 
 OPERATIONS = frozenset({
     "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey",

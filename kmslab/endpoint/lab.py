@@ -24,7 +24,8 @@ from kmslab.kms.grants import Grant, GrantConstraints
 from kmslab.kms.keys import KeyState as State
 from kmslab.kms.keys import KmsKey
 from kmslab.kms.managed import MANAGED_ALIASES
-from kmslab.kms.world import World, parse_or_raise
+from kmslab.aws.world import World
+from kmslab.kms.world import parse_or_raise
 from scenarios import build, progress
 from scenarios.lintdocs import lint_documents, spec_fingerprint
 from scenarios.models import Scenario

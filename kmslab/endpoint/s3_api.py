@@ -27,10 +27,11 @@ from kmslab.endpoint import models
 from kmslab.endpoint.lab import LabWorld
 from kmslab.endpoint.sigv4 import SigV4Error, check_checksums
 from kmslab.endpoint.wire import README_OPS, WireError, x, xml_response
-from kmslab.kms.calls import CallRecord, ServiceResult
+from kmslab.aws.chain import ServiceResult
+from kmslab.kms.calls import CallRecord
 from kmslab.kms.errors import AWSError
-from kmslab.kms.s3 import StoredObject as WorldObject
-from kmslab.kms.s3 import Upload as WorldUpload
+from kmslab.aws.s3 import StoredObject as WorldObject
+from kmslab.aws.s3 import Upload as WorldUpload
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
