@@ -409,6 +409,10 @@ def complete_multipart_upload(r: S3Request) -> S3Outcome:
         up.parts[number] = bytes(part.body)
         digests += bytes.fromhex(part.etag.strip('"'))
         size += part.size
+    # AWS: every part but the last must be at least 5 MiB (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html)
+    small = [n for n, _ in listed[:-1] if stored[n].size < 5 * 1024 * 1024]
+    if small:
+        raise OutcomeError(WireError("s3", "EntityTooSmall", f"Your proposed upload is smaller than the minimum allowed object size: part {small[0]} is under 5 MiB and is not the last part."))
     _caps(r, size)
     result = r.lw.world.s3.complete_multipart_upload(r.caller, r.bucket, r.key, upload_id)
     _raise_if_failed(result, "CompleteMultipartUpload")

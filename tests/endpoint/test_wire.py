@@ -187,3 +187,14 @@ def test_wire_only_aws_is_csrf_exempt(keys: dict[str, Credentials]) -> None:
     client = Client(enforce_csrf_checks=True)
     client.get("/scenarios/s3-cross-account-upload/")
     assert client.post("/scenarios/s3-cross-account-upload/aws-reset/").status_code == 403
+
+
+def test_wire_readme_lists_every_supported_operation() -> None:
+    from pathlib import Path
+
+    from kmslab.endpoint import kms_api, s3_api, sts_api
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Use the real AWS CLI"):text.index("## Where the simulation differs from AWS")]
+    for op in sorted(kms_api.OPERATIONS | set(s3_api.HANDLERS) | sts_api.OPERATIONS):
+        assert f"`{op}`" in section, op
