@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import transaction
 
 from kmslab.endpoint.credentials import derive
@@ -24,6 +23,7 @@ from kmslab.kms.grants import Grant, GrantConstraints
 from kmslab.kms.keys import KeyState as State
 from kmslab.kms.keys import KmsKey
 from kmslab.kms.managed import MANAGED_ALIASES
+from kmslab.aws.s3 import S3Service
 from kmslab.aws.world import World
 from kmslab.kms.world import parse_or_raise
 from scenarios import build, progress
@@ -83,7 +83,8 @@ def open_world(lab: Lab, scenario: Scenario) -> LabWorld:
                 w.add_alias(acct, alias, key)
     for key in w.keys.values():
         key.material = _material(lab, key.arn)
-    w.s3._sse_s3_key = AESGCM(derive("sse-s3", str(lab.pk), str(lab.generation)))
+    # S3's own SSE-S3 key, derived per learner (the world draws a random one)
+    w.s3 = S3Service(w, w.kms, buckets=w.s3.buckets, sse_s3_key=derive("sse-s3", str(lab.pk), str(lab.generation)))
     lw = LabWorld(lab, scenario, spec, w, dict(run.callers), documents)
     for row in KeyState.objects.filter(lab=lab):
         key = w.keys.get(row.key_arn)

@@ -91,10 +91,11 @@ class Upload(models.Model):
     upload_id = models.CharField(max_length=64, unique=True)
     bucket = models.CharField(max_length=63)
     key = models.CharField(max_length=1024)
-    kms_key_arn = models.CharField(max_length=200)
+    kms_key_arn = models.CharField(max_length=200, blank=True)
     encrypted_data_key = models.BinaryField()
     encryption_context = models.JSONField(default=dict)
     bucket_key = models.BooleanField(default=False)
+    sse = models.CharField(max_length=20, default="aws:kms")
     created_at = models.DateTimeField(auto_now_add=True)
 
 

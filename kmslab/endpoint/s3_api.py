@@ -30,6 +30,7 @@ from kmslab.endpoint.wire import README_OPS, WireError, x, xml_response
 from kmslab.aws.chain import ServiceResult
 from kmslab.kms.calls import CallRecord
 from kmslab.kms.errors import AWSError
+from kmslab.aws.s3 import Part as WorldPart
 from kmslab.aws.s3 import StoredObject as WorldObject
 from kmslab.aws.s3 import Upload as WorldUpload
 
@@ -322,18 +323,18 @@ def list_objects_v2(r: S3Request) -> S3Outcome:
 
 
 def create_multipart_upload(r: S3Request) -> S3Outcome:
-    sse, key_id, _ = _sse_headers(r)
-    result = r.lw.world.s3.create_multipart_upload(r.caller, r.bucket, r.key, sse=sse, kms_key_id=key_id)
+    sse, key_id, bk = _sse_headers(r)
+    result = r.lw.world.s3.create_multipart_upload(r.caller, r.bucket, r.key, sse=sse, kms_key_id=key_id, bucket_key=bk)
     _raise_if_failed(result, "CreateMultipartUpload")
     assert result.response is not None
     upload_id = str(result.response["UploadId"])
     up = r.lw.world.s3.buckets[r.bucket].uploads[upload_id]
     models.Upload.objects.create(lab=r.lw.lab, upload_id=upload_id, bucket=r.bucket, key=r.key, kms_key_arn=up.kms_key_arn,
                                  encrypted_data_key=up.encrypted_data_key, encryption_context=up.encryption_context,
-                                 bucket_key=up.bucket_key)
+                                 bucket_key=up.bucket_key, sse=up.sse)
     resp = xml_response(f'<InitiateMultipartUploadResult xmlns="{NS}"><Bucket>{x(r.bucket)}</Bucket><Key>{x(r.key)}</Key>'
                         f"<UploadId>{x(upload_id)}</UploadId></InitiateMultipartUploadResult>")
-    _sse_out(resp, "aws:kms", up.kms_key_arn, up.bucket_key)
+    _sse_out(resp, up.sse, up.kms_key_arn, up.bucket_key)
     return S3Outcome("CreateMultipartUpload", resp, result.calls)
 
 
@@ -345,7 +346,8 @@ def _upload(r: S3Request, upload_id: str) -> models.Upload:
 
 
 def _world_upload(r: S3Request, row: models.Upload) -> WorldUpload:
-    up = WorldUpload(row.upload_id, row.key, row.kms_key_arn, bytes(row.encrypted_data_key), dict(row.encryption_context), row.bucket_key)
+    up = WorldUpload(row.upload_id, row.key, row.kms_key_arn, bytes(row.encrypted_data_key), dict(row.encryption_context),
+                     row.bucket_key, sse=row.sse)
     _bucket(r).uploads[row.upload_id] = up
     return up
 
@@ -364,10 +366,10 @@ def upload_part(r: S3Request) -> S3Outcome:
     _raise_if_failed(result, "UploadPart")
     etag = '"' + hashlib.md5(r.body).hexdigest() + '"'  # noqa: S324 - S3's part ETag
     # Parts arriving in parallel are separate rows: none can overwrite another.
-    models.Part.objects.update_or_create(upload=row, number=number, defaults={"body": up.parts[number], "size": len(r.body), "etag": etag})
+    models.Part.objects.update_or_create(upload=row, number=number, defaults={"body": up.parts[number].body, "size": len(r.body), "etag": etag})
     resp = HttpResponse(b"", status=200)
     resp["ETag"] = etag
-    _sse_out(resp, "aws:kms", row.kms_key_arn, row.bucket_key)
+    _sse_out(resp, row.sse, row.kms_key_arn, row.bucket_key)
     return S3Outcome("UploadPart", resp, result.calls)
 
 
@@ -406,7 +408,7 @@ def complete_multipart_upload(r: S3Request) -> S3Outcome:
         part = stored.get(number)
         if part is None or (etag and etag.strip('"') != part.etag.strip('"')):
             raise OutcomeError(WireError("s3", "InvalidPart", f"One or more of the specified parts could not be found (part {number})."))
-        up.parts[number] = bytes(part.body)
+        up.parts[number] = WorldPart(bytes(part.body), part.etag)
         digests += bytes.fromhex(part.etag.strip('"'))
         size += part.size
     # AWS: every part but the last must be at least 5 MiB (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html)
@@ -427,9 +429,12 @@ def complete_multipart_upload(r: S3Request) -> S3Outcome:
 
 
 def abort_multipart_upload(r: S3Request) -> S3Outcome:
-    record = _authorize(r, "s3:AbortMultipartUpload", f"arn:aws:s3:::{r.bucket}/{r.key}")
-    _upload(r, r.query.get("uploadId", "")).delete()
-    return S3Outcome("AbortMultipartUpload", HttpResponse(b"", status=204), (record,))
+    row = _upload(r, r.query.get("uploadId", ""))
+    _world_upload(r, row)
+    result = r.lw.world.s3.abort_multipart_upload(r.caller, r.bucket, r.key, row.upload_id)
+    _raise_if_failed(result, "AbortMultipartUpload")
+    row.delete()
+    return S3Outcome("AbortMultipartUpload", HttpResponse(b"", status=204), result.calls)
 
 
 HANDLERS = {
