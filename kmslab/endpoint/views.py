@@ -266,6 +266,10 @@ def aws_reset(request: HttpRequest, slug: str) -> HttpResponse:
     lab = Lab.objects.filter(learner_key=learner_key(request), scenario=scenario).first()
     if lab is not None:
         credentials.reset(lab)
+    if request.htmx:
+        from kmslab.endpoint.present import panel_context
+
+        return render(request, "endpoint/_panel.html", panel_context(request, scenario) | {"reset_done": True})
     return redirect(f"/scenarios/{slug}/#aws-cli")
 
 
