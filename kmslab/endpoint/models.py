@@ -126,3 +126,38 @@ class ApiCall(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class VolumeRow(models.Model):
+    """An EBS volume: the envelope of its data and its encrypted data key (never plaintext)."""
+
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="volumes")
+    volume_id = models.CharField(max_length=32)
+    account = models.CharField(max_length=12)
+    kms_key_arn = models.CharField(max_length=200)
+    encrypted_data_key = models.BinaryField()
+    body = models.BinaryField()
+    from_snapshot = models.CharField(max_length=32, blank=True)
+    size = models.PositiveIntegerField(default=8)
+    client_token = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lab", "volume_id"], name="one_volume_id_per_lab")]
+
+
+class SnapshotRow(models.Model):
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="snapshots")
+    snapshot_id = models.CharField(max_length=32)
+    account = models.CharField(max_length=12)
+    kms_key_arn = models.CharField(max_length=200)
+    encrypted_data_key = models.BinaryField()
+    body = models.BinaryField()
+    source = models.CharField(max_length=32)
+    shared_with = models.JSONField(default=list)
+    size = models.PositiveIntegerField(default=8)
+    description = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lab", "snapshot_id"], name="one_snapshot_id_per_lab")]

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from kmslab.endpoint import credentials, kms_api, s3_api, sigv4, sts_api
+from kmslab.endpoint import credentials, ec2_api, kms_api, s3_api, sigv4, sts_api
 from kmslab.endpoint.lab import DocumentsInvalid, LabWorld, open_world, save_world
 from kmslab.endpoint.models import AccessKey, ApiCall, Lab
 from kmslab.endpoint.wire import WireError, auth_error, error_response, json_response, read_body, xml_response
@@ -34,7 +34,7 @@ from kmslab.learner import learner_key
 from scenarios.models import Scenario
 
 log = logging.getLogger(__name__)
-SERVICES = frozenset({"kms", "s3", "sts"})
+SERVICES = frozenset({"kms", "s3", "sts", "ec2"})
 _SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/[^/,\s]*/([a-z0-9-]+)/")
 
 
@@ -45,7 +45,7 @@ def _guess_service(request: HttpRequest) -> str:
     if request.META.get("HTTP_X_AMZ_TARGET", "").startswith("TrentService."):
         return "kms"
     if request.method == "POST" and "x-www-form-urlencoded" in request.META.get("CONTENT_TYPE", ""):
-        return "sts"
+        return "ec2" if "Version=2016-11-15" in request.META.get("QUERY_STRING", "") else "sts"
     return "s3"
 
 
@@ -95,7 +95,7 @@ def _handle(request: HttpRequest, service: str, rest: str) -> HttpResponse:
     except sigv4.SigV4Error as exc:
         raise auth_error(service, exc.kind.value, exc.message) from None
     if auth.service not in SERVICES:
-        raise auth_error(service, "scope", f"KMS Lab serves kms, s3 and sts, not `{auth.service[:30]}`")
+        raise auth_error(service, "scope", f"KMS Lab serves kms, s3, sts and ec2, not `{auth.service[:30]}`")
     service = auth.service
     body = read_body(request, settings.KMSLAB_AWS_MAX_REQUEST_BYTES, service)
     ak = AccessKey.objects.select_related("lab", "lab__scenario").filter(access_key_id=auth.access_key).first()
@@ -129,6 +129,8 @@ def _handle(request: HttpRequest, service: str, rest: str) -> HttpResponse:
     caller = lw.caller_for(ak.principal, ak.session_name)
     if service == "kms":
         return _kms(request, lw, ak, caller, headers, body)
+    if service == "ec2":
+        return _ec2(request, lw, ak, caller, body)
     return _s3(request, lw, ak, caller, headers, body, rest)
 
 
@@ -202,6 +204,22 @@ def _s3(request: HttpRequest, lw: LabWorld, ak: AccessKey, caller: str, headers:
         _log(lw, ak, caller, "s3", op, err.status, (), err)
         raise
     _log(lw, ak, caller, "s3", op, outcome.response.status_code, outcome.calls, None)
+    return outcome.response
+
+
+def _ec2(request: HttpRequest, lw: LabWorld, ak: AccessKey, caller: str, body: bytes) -> HttpResponse:
+    fields = sts_api.form(body, request.META.get("QUERY_STRING", ""), "ec2")
+    action = fields.get("Action", "")
+    try:
+        if not action:
+            raise ec2_api.EC2Failure(WireError("ec2", "MissingAction", "the request has no Action parameter"))
+        with transaction.atomic():
+            outcome = ec2_api.handle(lw, caller, action, fields)
+            save_world(lw)  # EBS creates grants for the volumes and snapshots it encrypts
+    except ec2_api.EC2Failure as err:
+        _log(lw, ak, caller, "ec2", action or "?", err.error.status, err.calls, err.error)
+        raise WireError(err.error.service, err.error.code, err.error.message, err.error.status) from None
+    _log(lw, ak, caller, "ec2", action, 200, outcome.calls, None)
     return outcome.response
 
 

@@ -192,9 +192,9 @@ def test_wire_only_aws_is_csrf_exempt(keys: dict[str, Credentials]) -> None:
 def test_wire_readme_lists_every_supported_operation() -> None:
     from pathlib import Path
 
-    from kmslab.endpoint import kms_api, s3_api, sts_api
+    from kmslab.endpoint import ec2_api, kms_api, s3_api, sts_api
 
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = text[text.index("## Use the real AWS CLI"):text.index("## Where the simulation differs from AWS")]
-    for op in sorted(kms_api.OPERATIONS | set(s3_api.HANDLERS) | sts_api.OPERATIONS):
+    for op in sorted(kms_api.OPERATIONS | set(s3_api.HANDLERS) | sts_api.OPERATIONS | ec2_api.OPERATIONS):
         assert f"`{op}`" in section, op
