@@ -67,7 +67,25 @@ def step_command(spec: ScenarioSpec, i: int, step: Step) -> StepCommand:
         return StepCommand(i, step.title, cli, py)
     args = []
     kwargs = []
+    if step.service == "ec2" and step.operation == "CreateVolume":
+        args.append("--availability-zone us-east-1a")
+        kwargs.append('AvailabilityZone="us-east-1a"')
+    if step.service == "ec2" and step.operation == "CopySnapshot":
+        args.append(f"--source-region {spec.region}")
+        kwargs.append(f'SourceRegion="{spec.region}"')
     for k, v in p.items():
+        if isinstance(v, str) and v.startswith("<the ") and step.service == "kms":
+            args.append(f"--cli-input-json file://{k.lower()}.json  # {v}")
+            kwargs.append(f"**json.load(open('{k.lower()}.json'))")
+            continue
+        if isinstance(v, bool):
+            args.append(f"--{_kebab(k)}" if v else f"--no-{_kebab(k)}")
+            kwargs.append(f"{k}={v}")
+            continue
+        if isinstance(v, list) and all(isinstance(i, str) for i in v):
+            args.append(f"--{_kebab(k)} " + " ".join(shlex.quote(i) for i in v))
+            kwargs.append(f"{k}={v!r}")
+            continue
         if step.service == "kms" and k == "Plaintext":
             args.append(f"--plaintext {shlex.quote(str(v))}")
             kwargs.append(f"Plaintext={str(v).encode()!r}")
@@ -80,13 +98,21 @@ def step_command(spec: ScenarioSpec, i: int, step: Step) -> StepCommand:
         else:
             args.append(f"--{_kebab(k)} {shlex.quote(str(v))}")
             kwargs.append(f"{k}={str(v)!r}")
+    comment = [a for a in args if "  # " in a]
+    args = [a for a in args if "  # " not in a] + comment  # a trailing shell comment last
     cli = f"aws --profile {profile} {step.service} {_kebab(step.operation)} " + " ".join(args)
     py = f"{client}.{_snake(step.operation)}({', '.join(kwargs)})"
     return StepCommand(i, step.title, cli.strip(), py)
 
 
 def commands(spec: ScenarioSpec) -> list[StepCommand]:
-    return [step_command(spec, i, s) for i, s in enumerate(spec.steps, start=1)]
+    """Commands for the steps a learner can make with the CLI (not those an AWS service makes as itself)."""
+    out = []
+    for i, s in enumerate(spec.steps, start=1):
+        p = spec.principal(s.caller)
+        if p is not None and p.type in ("user", "root", "role") and s.service in ("kms", "s3", "ec2"):
+            out.append(step_command(spec, i, s))
+    return out
 
 
 def call_detail(calls: tuple[CallRecord, ...]) -> dict[str, object]:
