@@ -198,3 +198,40 @@ def test_wire_readme_lists_every_supported_operation() -> None:
     section = text[text.index("## Use the real AWS CLI"):text.index("## Where the simulation differs from AWS")]
     for op in sorted(kms_api.OPERATIONS | set(s3_api.HANDLERS) | sts_api.OPERATIONS | ec2_api.OPERATIONS):
         assert f"`{op}`" in section, op
+
+
+def _allow_bob() -> None:
+    from scenarios import progress
+
+    scenario = Scenario.objects.get(slug="s3-cross-account-upload")
+    progress.record_attempt("anon:wire-test", scenario, dict(scenario.spec().solution), None)
+
+
+def test_wire_aws_chunked_put_with_crc32_trailer_stores_the_decoded_body(keys: dict[str, Credentials]) -> None:
+    import base64
+    import zlib
+
+    from botocore.awsrequest import AWSRequest
+
+    from kmslab.endpoint.models import StoredObject
+
+    _allow_bob()
+    data = b"date,revenue\n" * 100
+    body = (f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n"
+            + b"x-amz-checksum-crc32:" + base64.b64encode(zlib.crc32(data).to_bytes(4, "big")) + b"\r\n\r\n")
+    headers = {"Content-Encoding": "aws-chunked", "X-Amz-Trailer": "x-amz-checksum-crc32",
+               "X-Amz-Decoded-Content-Length": str(len(data)), "Content-Type": "text/csv",
+               "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN}
+    req = AWSRequest(method="PUT", url="http://testserver/aws/account-a-reports/chunked.csv", data=body, headers=headers)
+    req.context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": "crc32"}}
+    S3SigV4Auth(keys["bob"], "s3", "us-east-1").add_auth(req)
+    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in req.headers.items() if k.lower() != "content-type"}
+    meta["HTTP_HOST"] = "testserver"
+    resp = Client().generic("PUT", "/aws/account-a-reports/chunked.csv", body, content_type="text/csv", **meta)
+    assert resp.status_code == 200, resp.content
+    assert resp["x-amz-server-side-encryption-aws-kms-key-id"] == KEY_ARN
+    row = StoredObject.objects.get(key="chunked.csv")
+    assert row.size == len(data) and data not in bytes(row.body)  # stored encrypted, decoded length
+    bad = body.replace(base64.b64encode(zlib.crc32(data).to_bytes(4, "big")), b"AAAAAA==")
+    resp = Client().generic("PUT", "/aws/account-a-reports/chunked.csv", bad, content_type="text/csv", **meta)
+    assert resp.status_code == 400 and b"BadDigest" in resp.content
