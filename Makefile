@@ -75,7 +75,7 @@ bench: install-test
 	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,max,rounds --benchmark-sort=name -q
 
 lint: install-test
-	$(PY) -m mypy --strict kmslab/iam kmslab/kms kmslab/aws $(wildcard kmslab/lab)
+	$(PY) -m mypy --strict kmslab/iam kmslab/kms kmslab/aws kmslab/lab
 
 serve-prod: install
 	@test -n "$$SECRET_KEY" || { echo "serve-prod needs SECRET_KEY (and ALLOWED_HOSTS); see README 'Deploying'"; exit 1; }

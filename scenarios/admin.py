@@ -17,10 +17,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+import tomli_w
+
+from kmslab.lab.load import spec_from_dict
+from kmslab.lab.run import reference_result
+from kmslab.lab.spec import ScenarioError
 from scenarios.models import Attempt, Progress, Scenario
-from scenarios.runner import reference_result
-from scenarios.spec import ScenarioError, spec_from_dict
-from scenarios.tomlwriter import TomlWriteError, dumps
 
 
 class ScenarioForm(forms.ModelForm):
@@ -113,9 +115,9 @@ class ScenarioAdmin(admin.ModelAdmin):
         for row in queryset:
             try:
                 if not isinstance(row.data, dict):
-                    raise TomlWriteError("its data is not a table")
-                files[f"{row.slug}.toml"] = dumps({**row.data, "slug": row.slug})
-            except TomlWriteError as exc:
+                    raise TypeError("its data is not a table")
+                files[f"{row.slug}.toml"] = tomli_w.dumps({**row.data, "slug": row.slug}, multiline_strings=True)
+            except (TypeError, ValueError) as exc:  # tomli-w refuses what TOML cannot hold (null, ...)
                 self.message_user(request, f"{row.slug}: cannot export ({exc})", messages.ERROR)
                 return None
         if len(files) == 1:

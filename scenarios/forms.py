@@ -19,7 +19,7 @@ from django import forms
 
 from kmslab.iam.actions import KMS_ACTIONS, OTHER_ACTIONS
 
-from scenarios.spec import DocumentKind, ScenarioSpec
+from kmslab.lab.spec import DocumentKind, ScenarioSpec
 
 POLICY_KINDS = (DocumentKind.KEY_POLICY, DocumentKind.IDENTITY, DocumentKind.BUCKET_POLICY)
 RESOURCE_POLICY_KINDS = (DocumentKind.KEY_POLICY, DocumentKind.BUCKET_POLICY)

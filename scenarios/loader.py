@@ -15,7 +15,8 @@ from pathlib import Path
 from django.db import transaction
 
 from scenarios.models import Scenario
-from scenarios.spec import ScenarioError, load_spec
+from kmslab.lab.load import load_spec
+from kmslab.lab.spec import ScenarioError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

@@ -8,9 +8,18 @@ Attempt and Progress are keyed by `kmslab.learner.learner_key` strings ("user:7"
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
-from scenarios.spec import ScenarioError, ScenarioSpec, spec_from_dict
+from kmslab.lab.load import spec_from_dict
+from kmslab.lab.spec import ScenarioError, ScenarioSpec
+
+# The checked spec of each saved row version, (pk, updated_at, slug) -> spec: the one spec
+# cache. An admin edit changes `updated_at`, so the key; a row whose `data` was changed in
+# memory and not saved is checked afresh.
+_SPECS: dict[tuple[object, ...], ScenarioSpec] = {}
+_SPECS_MAX = 64
 
 LEVELS = [("beginner", "Beginner"), ("intermediate", "Intermediate"), ("advanced", "Advanced")]
 OUTCOMES = [("success", "Success"), ("failure", "Failure"), ("invalid", "Invalid")]
@@ -36,16 +45,27 @@ class Scenario(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Scenario:
+        row = super().from_db(db, field_names, values)
+        if "data" in row.__dict__:  # not a deferred field (reading it would be a query)
+            row._saved_data = row.data  # held, so `is` below cannot match a recycled object
+        return row
+
     def spec(self) -> ScenarioSpec:
-        """The checked spec (cached per row instance). Raises ScenarioError if `data` is broken."""
-        cached: ScenarioSpec | None = getattr(self, "_spec_cache", None)
-        if cached is None or getattr(self, "_spec_data", None) is not self.data or cached.slug != self.slug:
+        """The checked spec. Raises ScenarioError if `data` is broken."""
+        saved = self.pk is not None and getattr(self, "_saved_data", None) is self.data
+        key = (self.pk, self.updated_at, self.slug)
+        cached = _SPECS.get(key) if saved else None
+        if cached is None:
             data = dict(self.data) if isinstance(self.data, dict) else self.data
             if isinstance(data, dict):
                 data["slug"] = self.slug  # the row's slug wins (a clone renames it)
             cached = spec_from_dict(data, source=self.source_file or self.slug)
-            self._spec_cache = cached
-            self._spec_data = self.data  # held, so `is` cannot match a recycled object
+            if saved:
+                if len(_SPECS) >= _SPECS_MAX:
+                    _SPECS.clear()
+                _SPECS[key] = cached
         return cached
 
     def spec_or_none(self) -> ScenarioSpec | None:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from scenarios.models import Attempt, Progress, Scenario
-from scenarios.runner import RunResult
+from kmslab.lab.result import Outcome, RunResult
 
 MAX_DOCUMENT_CHARS = 64 * 1024  # per document; AWS's largest policy (key policy) is 32 KB
 MAX_ATTEMPTS_KEPT = 200  # per learner and scenario: older history is trimmed
@@ -21,22 +21,9 @@ MAX_ATTEMPTS_KEPT = 200  # per learner and scenario: older history is trimmed
 STATUSES = ("not-started", "in-progress", "solved")
 
 
-_NAMES: dict[tuple[object, ...], tuple[str, ...]] = {}
-
-
 def _editable_names(scenario: Scenario) -> tuple[str, ...]:
-    """The scenario's editable document names, remembered per saved row version (an admin edit
-    changes `updated_at`), so saving an attempt does not rebuild the spec from `data`."""
-    key = (scenario.pk, scenario.updated_at, scenario.slug)
-    names = _NAMES.get(key) if scenario.pk is not None else None
-    if names is None:
-        spec = scenario.spec_or_none()
-        names = tuple(d.name for d in spec.editable) if spec is not None else ()
-        if scenario.pk is not None and spec is not None:
-            if len(_NAMES) >= 256:
-                _NAMES.clear()
-            _NAMES[key] = names
-    return names
+    spec = scenario.spec_or_none()
+    return tuple(d.name for d in spec.editable) if spec is not None else ()
 
 
 def clean_documents(scenario: Scenario, documents: Mapping[str, object],
@@ -71,13 +58,13 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
             summary = result.summary()
             failing = result.failing_step
             reason = failing.error_message if failing else ""
-            if result.outcome == "invalid":
+            if result.outcome is Outcome.INVALID:
                 errors = summary.get("errors")
                 reason = "; ".join(errors) if isinstance(errors, list) else ""
             Attempt.objects.create(
                 learner_key=learner_key, scenario=scenario, documents=docs, outcome=result.outcome,
                 solved=result.solved, failing_step=failing.index if failing else None,
-                failing_gate=(failing.failing_gate if failing else "")[:20],
+                failing_gate=summary["failing_gate"],
                 error_code=(failing.error_code if failing else "")[:80], reason=reason[:500],
             )
             progress.attempts += 1

@@ -11,9 +11,8 @@ exceptions are translated to a message in exactly one place (`_run`).
 from __future__ import annotations
 
 import difflib
-import functools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,26 +22,32 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
+from kmslab.lab.objectives import authorizations
+from kmslab.lab.result import Outcome, RunResult
+from kmslab.lab.run import reference_result, run_scenario
+from kmslab.lab.spec import ScenarioError, ScenarioSpec
 from kmslab.learner import learner_key
-
-from scenarios import progress
+from scenarios import present, progress
 from scenarios.forms import InsertError, StatementBuilderForm, format_json, insert_statement
 from scenarios.models import Attempt, Progress, Scenario
-from scenarios.runner import RunResult, StatementRef, reference_result, run_scenario
-from scenarios.spec import ScenarioError, ScenarioSpec
 
 log = logging.getLogger(__name__)
 # SIMULATION: a per-document cap of this lab (64 KB) so a pasted novel cannot tie up the server;
 # AWS's own limits (key policy 32 KB, IAM policies 2,048-10,240 characters) are the engine's findings.
 MAX_CHARS = progress.MAX_DOCUMENT_CHARS
 PAGE = "scenarios/scenario.html"
-_SPECS: dict[tuple[object, ...], ScenarioSpec] = {}
+URL_NAMES = ("detail", "simulate", "statement", "format", "reset", "hint", "solution", "fix")
 
 
 @dataclass
-class Posted:
-    """The documents of one request, and what was wrong with what came in."""
+class Visit:
+    """One request to a scenario, bound: the row, its spec, the learner, and (for a POST) the
+    documents sent with what was wrong with them."""
 
+    request: HttpRequest
+    scenario: Scenario
+    spec: ScenarioSpec
+    key: str  # the learner
     documents: dict[str, str]
     problems: list[str] = field(default_factory=list)
     blocked: bool = False  # a document was refused (too large): do not run
@@ -51,53 +56,51 @@ class Posted:
 # --------------------------------------------------------------------------- helpers
 
 
-def _load(request: HttpRequest, slug: str) -> tuple[Scenario, ScenarioSpec]:
+def _visit(request: HttpRequest, slug: str) -> Visit:
+    """Bind a request: load the scenario (404 if unpublished or broken) and, for a POST, read the
+    documents from the one scenario form (so nothing typed is lost whichever button was pressed)."""
     scenario = get_object_or_404(Scenario, slug=slug)
     if not scenario.is_published and not getattr(request.user, "is_staff", False):
         raise Http404("no such scenario")
     try:
-        return scenario, _spec(scenario)
+        spec = scenario.spec()
     except ScenarioError as exc:
         log.warning("scenario %s is broken: %s", slug, exc)
         raise Http404("this scenario cannot be shown: its definition has an error") from exc
-
-
-def _spec(scenario: Scenario) -> ScenarioSpec:
-    """The row's checked spec, reused while the row is unchanged (a pure value derived from the
-    database, like the runner's caches; an admin edit changes `updated_at` and so the key)."""
-    cache_key = (scenario.pk, scenario.updated_at)
-    spec = _SPECS.get(cache_key)
-    if spec is None:
-        if len(_SPECS) >= 64:
-            _SPECS.clear()
-        spec = _SPECS[cache_key] = scenario.spec()
-    return spec
-
-
-def _posted(request: HttpRequest, scenario: Scenario, spec: ScenarioSpec, key: str) -> Posted:
-    complete = all(d.name in request.POST and len(request.POST.get(d.name, "")) <= MAX_CHARS for d in spec.editable)
+    key = learner_key(request)
+    if request.method != "POST":
+        return Visit(request, scenario, spec, key, progress.current_documents(key, scenario))
+    post = request.POST
+    complete = all(d.name in post and len(post.get(d.name, "")) <= MAX_CHARS for d in spec.editable)
     # the saved text is only needed for what is missing or refused (saves a query per keystroke)
-    posted = Posted(spec.starting_documents() if complete else progress.current_documents(key, scenario))
+    visit = Visit(request, scenario, spec, key,
+                  spec.starting_documents() if complete else progress.current_documents(key, scenario))
     for doc in spec.editable:
-        if doc.name not in request.POST:
-            posted.problems.append(f"{doc.title} was not sent with the form; your saved text was used.")
+        if doc.name not in post:
+            visit.problems.append(f"{doc.title} was not sent with the form; your saved text was used.")
             continue
-        value = request.POST.get(doc.name, "")
+        value = post.get(doc.name, "")
         if len(value) > MAX_CHARS:
-            posted.problems.append(
+            visit.problems.append(
                 f"{doc.title} is {len(value):,} characters, over the {MAX_CHARS:,}-character limit of this lab: "
                 "it was not run or saved, and your previously saved text is shown.")
-            posted.blocked = True
+            visit.blocked = True
             continue
         if "\x00" in value:
             value = value.replace("\x00", "\ufffd")
-            posted.problems.append(f"{doc.title} contained NUL characters; they were replaced with �.")
-        posted.documents[doc.name] = value.replace("\r\n", "\n")
-    return posted
+            visit.problems.append(f"{doc.title} contained NUL characters; they were replaced with �.")
+        visit.documents[doc.name] = value.replace("\r\n", "\n")
+    return visit
 
 
-def _run(spec: ScenarioSpec, documents: Mapping[str, str], problems: list[str]) -> RunResult | None:
-    """The one place a runner failure becomes a message instead of a 500."""
+def _run(visit: Visit) -> RunResult | None:
+    """The run of the visit's documents; the one place a runner failure becomes a message instead of a 500."""
+    if visit.blocked:
+        return None
+    return _run_documents(visit.spec, visit.documents, visit.problems)
+
+
+def _run_documents(spec: ScenarioSpec, documents: Mapping[str, str], problems: list[str]) -> RunResult | None:
     try:
         return run_scenario(spec, documents)
     except Exception:  # a simulator bug must not cost the learner their page or their work
@@ -107,14 +110,19 @@ def _run(spec: ScenarioSpec, documents: Mapping[str, str], problems: list[str]) 
         return None
 
 
-def _last_good(key: str, scenario: Scenario, spec: ScenarioSpec) -> RunResult | None:
+def _record(visit: Visit, result: RunResult | None) -> Progress:
+    """Save the learner's documents and, with a result, one attempt."""
+    return progress.record_attempt(visit.key, visit.scenario, visit.documents, result)
+
+
+def _last_good(visit: Visit) -> RunResult | None:
     """The learner's most recent run that was not invalid, run again (shown marked stale)."""
-    docs = (Attempt.objects.filter(learner_key=key, scenario=scenario).exclude(outcome="invalid")
+    docs = (Attempt.objects.filter(learner_key=visit.key, scenario=visit.scenario).exclude(outcome="invalid")
             .values_list("documents", flat=True).first())
     if not isinstance(docs, dict):
         return None
-    merged = spec.starting_documents() | {k: v for k, v in docs.items() if isinstance(v, str)}
-    return _run(spec, merged, [])
+    merged = visit.spec.starting_documents() | {k: v for k, v in docs.items() if isinstance(v, str)}
+    return _run_documents(visit.spec, merged, [])
 
 
 def _used_actions(spec: ScenarioSpec) -> frozenset[str]:
@@ -123,31 +131,7 @@ def _used_actions(spec: ScenarioSpec) -> frozenset[str]:
     except Exception:  # the builder still works without the marks
         log.exception("reference_result failed for %s", spec.slug)
         return frozenset()
-    return frozenset(a for s in steps for c in s.calls for a, _ in (c.authorizations or ((c.action, c.resource),)))
-
-
-def _focus_refs(result: RunResult | None) -> list[StatementRef]:
-    """Statements to highlight in the editors: the failing step's deciding ones, else all."""
-    if result is None:
-        return []
-    failing = result.failing_step
-    steps = [failing] if failing is not None else list(result.steps)
-    return [r for s in steps for r in s.deciding if r.document and r.span.line]
-
-
-def _diagram_call(result: RunResult | None) -> tuple[str, str]:
-    """(caller label, operation) for the diagram: the failing step's failing call, else the last KMS call."""
-    if result is None:
-        return "", ""
-    failing = result.failing_step
-    steps = [failing] if failing is not None else list(reversed(result.steps))
-    for step in steps:
-        calls = [c for c in step.calls if c.verdict]
-        pick = next((c for c in calls if c.verdict != "Allowed"), None) or next(
-            (c for c in reversed(calls) if c.service == "kms"), None) or (calls[-1] if calls else None)
-        if pick is not None:
-            return pick.caller_label, pick.action
-    return "", ""
+    return frozenset(a for s in steps for c in s.calls for a, _ in authorizations(c))
 
 
 def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[str, str]]:
@@ -160,40 +144,31 @@ def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[s
     return out
 
 
-def _urls(spec: ScenarioSpec) -> dict[str, str]:
-    return dict(_urls_for(spec.slug))
+def _urls(slug: str) -> dict[str, str]:
+    return {name: reverse(f"scenarios:{name}", args=[slug]) for name in URL_NAMES}
 
 
-@functools.lru_cache(maxsize=128)
-def _urls_for(slug: str) -> tuple[tuple[str, str], ...]:
-    return tuple((name, reverse(f"scenarios:{name}", args=[slug]))
-                 for name in ("detail", "simulate", "statement", "format", "reset", "hint", "solution", "fix"))
-
-
-def _context(request: HttpRequest, scenario: Scenario, spec: ScenarioSpec, key: str,
-             documents: Mapping[str, str], result: RunResult | None, problems: Iterable[str] = (),
-             row: Progress | None = None, **extra: object) -> dict[str, object]:
+def _context(visit: Visit, result: RunResult | None, row: Progress | None = None, **extra: object) -> dict[str, object]:
     """Everything the page and its partials need. `row` is the learner's Progress when the
     caller already has it (record_attempt returns it), saving two queries per keystroke."""
-    stale = None
-    if result is None or result.outcome == "invalid":
-        stale = _last_good(key, scenario, spec)
-    caller_label, operation = _diagram_call(result if stale is None else stale)
+    spec, request = visit.spec, visit.request
+    valid = result is not None and result.outcome is not Outcome.INVALID
+    stale = None if valid else _last_good(visit)
     latest = result or stale
-    shown = row.hints_shown if row is not None else progress.hints_shown(key, scenario)
-    attempted = row.attempts > 0 if row is not None else progress.has_attempted(key, scenario)
+    run = result if valid else stale
+    shown = row.hints_shown if row is not None else progress.hints_shown(visit.key, visit.scenario)
+    attempted = row.attempts > 0 if row is not None else progress.has_attempted(visit.key, visit.scenario)
     ctx: dict[str, object] = {
-        "scenario": scenario, "spec": spec, "result": result, "stale": stale,
-        "shown": result if result is not None and result.outcome != "invalid" else stale,
+        "scenario": visit.scenario, "spec": spec, "result": result, "stale": stale,
+        "shown": present.show(run, spec) if run is not None else None,
         "notes": latest.notes if latest is not None else spec.notes,
-        "problems": list(problems), "focus_refs": _focus_refs(result if stale is None else stale),
-        "editors": [(d, documents.get(d.name, d.text)) for d in spec.editable],
+        "problems": list(visit.problems),
+        "editors": [(d, visit.documents.get(d.name, d.text)) for d in spec.editable],
         "readonly": spec.readonly,
         "hints": spec.hints[:shown], "hints_total": len(spec.hints), "hints_left": len(spec.hints) - shown,
         "can_see_solution": attempted,
-        "diagram_caller": caller_label, "diagram_operation": operation,
         "max_chars": MAX_CHARS,
-        "urls": _urls(spec),
+        "urls": _urls(spec.slug),
     }
     if "builder" not in extra and not request.htmx:  # htmx partials never show a fresh builder
         builder = StatementBuilderForm(spec, used_actions=_used_actions(spec))
@@ -202,8 +177,10 @@ def _context(request: HttpRequest, scenario: Scenario, spec: ScenarioSpec, key: 
     return ctx
 
 
-def _respond(request: HttpRequest, ctx: dict[str, object], main: str, *oob: str) -> HttpResponse:
-    """The full page, or for htmx the `main` partial followed by out-of-band partials."""
+def _respond(visit: Visit, ctx: dict[str, object], main: str, *oob: str) -> HttpResponse:
+    """The full page, or for htmx the `main` partial followed by out-of-band partials (each
+    partial is named after the id of its root element, the hx-target that it replaces)."""
+    request = visit.request
     if not request.htmx:
         response = render(request, PAGE, ctx)
     else:
@@ -227,145 +204,123 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario, spec = _load(request, slug)
-    key = learner_key(request)
-    documents = progress.current_documents(key, scenario)
-    problems: list[str] = []
-    result = _run(spec, documents, problems)
-    return render(request, PAGE, _context(request, scenario, spec, key, documents, result, problems))
+    visit = _visit(request, slug)
+    return render(request, PAGE, _context(visit, _run(visit)))
 
 
 @require_POST
 def simulate(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario, spec = _load(request, slug)
-    key = learner_key(request)
-    posted = _posted(request, scenario, spec, key)
-    result = None if posted.blocked else _run(spec, posted.documents, posted.problems)
-    row = progress.record_attempt(key, scenario, posted.documents, result)
-    ctx = _context(request, scenario, spec, key, posted.documents, result, posted.problems, row=row)
-    oob = (("editors",) if posted.blocked else ()) + (("solution-controls",) if row.attempts == 1 and result else ())
-    return _respond(request, ctx, "result-panel", *oob)
+    visit = _visit(request, slug)
+    result = _run(visit)
+    row = _record(visit, result)
+    oob = (("editors",) if visit.blocked else ()) + (("solution-controls",) if row.attempts == 1 and result else ())
+    return _respond(visit, _context(visit, result, row), "result-panel", *oob)
 
 
 @require_POST
 def statement(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario, spec = _load(request, slug)
-    key = learner_key(request)
-    posted = _posted(request, scenario, spec, key)
+    visit = _visit(request, slug)
+    spec = visit.spec
     form = StatementBuilderForm(spec, request.POST, used_actions=_used_actions(spec))
     changed: dict[str, object] | None = None
-    if posted.blocked:
+    if visit.blocked:
         form.is_valid()
         form.add_error(None, "a document is over the size limit: shorten it before inserting")
     elif form.is_valid():
         name = str(form.cleaned_data["document"])
-        before = posted.documents.get(name, "")
+        before = visit.documents.get(name, "")
         try:
             after = insert_statement(before, form.statement(before))
         except InsertError as exc:
             form.add_error("document", str(exc))
         else:
-            posted.documents[name] = after
-            title = spec.document(name).title if spec.document(name) else name  # type: ignore[union-attr]
-            changed = {"summary": f"Inserted a statement into {title}.", "risky": False, "warning": "",
-                       "diff": diff_lines(before, after, "before", "after")}
-    result = None if posted.blocked else _run(spec, posted.documents, posted.problems)
-    row = progress.record_attempt(key, scenario, posted.documents, result)
-    ctx = _context(request, scenario, spec, key, posted.documents, result, posted.problems, row=row,
-                   builder=form, changed=changed)
-    return _respond(request, ctx, "statement-builder", "editors", "result-panel")
+            visit.documents[name] = after
+            doc = spec.document(name)
+            changed = {"summary": f"Inserted a statement into {doc.title if doc else name}.", "risky": False,
+                       "warning": "", "diff": diff_lines(before, after, "before", "after")}
+    result = _run(visit)
+    row = _record(visit, result)
+    ctx = _context(visit, result, row, builder=form, changed=changed)
+    return _respond(visit, ctx, "statement-builder", "editors", "result-panel")
 
 
 @require_POST
 def format_documents(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario, spec = _load(request, slug)
-    key = learner_key(request)
-    posted = _posted(request, scenario, spec, key)
-    if not posted.blocked:
-        for doc in spec.editable:
+    visit = _visit(request, slug)
+    if not visit.blocked:
+        for doc in visit.spec.editable:
             try:
-                posted.documents[doc.name] = format_json(posted.documents[doc.name])
+                visit.documents[doc.name] = format_json(visit.documents[doc.name])
             except InsertError as exc:
-                posted.problems.append(f"{doc.title} was not formatted: {exc}.")
-    result = None if posted.blocked else _run(spec, posted.documents, posted.problems)
-    row = progress.record_attempt(key, scenario, posted.documents, result)
-    ctx = _context(request, scenario, spec, key, posted.documents, result, posted.problems, row=row)
-    return _respond(request, ctx, "result-panel", "editors")
+                visit.problems.append(f"{doc.title} was not formatted: {exc}.")
+    result = _run(visit)
+    row = _record(visit, result)
+    return _respond(visit, _context(visit, result, row), "result-panel", "editors")
 
 
 @require_POST
 def reset(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario, spec = _load(request, slug)
-    key = learner_key(request)
-    documents = progress.reset_documents(key, scenario)
+    visit = _visit(request, slug)
+    visit.documents = progress.reset_documents(visit.key, visit.scenario)
+    visit.problems = ["Back to the starting documents (your earlier attempts stay in your history)."]
+    visit.blocked = False
     if not request.htmx:
         return redirect(reverse("scenarios:detail", args=[slug]))
-    problems: list[str] = ["Back to the starting documents (your earlier attempts stay in your history)."]
-    result = _run(spec, documents, problems)
-    ctx = _context(request, scenario, spec, key, documents, result, problems)
-    return _respond(request, ctx, "result-panel", "editors")
+    return _respond(visit, _context(visit, _run(visit)), "result-panel", "editors")
 
 
 @require_POST
 def hint(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario, spec = _load(request, slug)
-    key = learner_key(request)
-    posted = _posted(request, scenario, spec, key)
-    progress.record_attempt(key, scenario, posted.documents, None)  # keep what they typed
-    progress.reveal_hint(key, scenario)
+    visit = _visit(request, slug)
+    _record(visit, None)  # keep what they typed
+    shown = progress.reveal_hint(visit.key, visit.scenario)
     if not request.htmx:
         return redirect(reverse("scenarios:detail", args=[slug]) + "#hints")
-    shown = progress.hints_shown(key, scenario)
+    spec = visit.spec
     ctx = {"spec": spec, "hints": spec.hints[:shown], "hints_total": len(spec.hints),
-           "hints_left": len(spec.hints) - shown, "urls": _urls(spec)}
+           "hints_left": len(spec.hints) - shown, "urls": _urls(spec.slug)}
     return HttpResponse(render_to_string(f"{PAGE}#hints", ctx, request))
 
 
 @require_POST
 def solution(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario, spec = _load(request, slug)
-    key = learner_key(request)
-    posted = _posted(request, scenario, spec, key)
-    progress.record_attempt(key, scenario, posted.documents, None)
+    visit = _visit(request, slug)
+    spec = visit.spec
+    _record(visit, None)
     view = "diff" if request.POST.get("show") == "diff" else "solution"
-    panel: dict[str, object] = {"view": view, "allowed": progress.has_attempted(key, scenario), "docs": []}
+    panel: dict[str, object] = {"view": view, "allowed": progress.has_attempted(visit.key, visit.scenario), "docs": []}
     if panel["allowed"]:
         panel["docs"] = [
             {"title": d.title, "name": d.name, "text": spec.solution[d.name],
-             "diff": diff_lines(posted.documents.get(d.name, ""), spec.solution[d.name], "yours", "solution")}
+             "diff": diff_lines(visit.documents.get(d.name, ""), spec.solution[d.name], "yours", "solution")}
             for d in spec.editable if d.name in spec.solution
         ]
     if not request.htmx:
-        result = None if posted.blocked else _run(spec, posted.documents, posted.problems)
-        ctx = _context(request, scenario, spec, key, posted.documents, result, posted.problems, solution=panel)
-        return render(request, PAGE, ctx)
+        return render(request, PAGE, _context(visit, _run(visit), solution=panel))
     return HttpResponse(render_to_string(f"{PAGE}#solution-panel", {"solution": panel, "spec": spec}, request))
 
 
 @require_POST
 def fix(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario, spec = _load(request, slug)
-    key = learner_key(request)
-    posted = _posted(request, scenario, spec, key)
+    visit = _visit(request, slug)
     changed: dict[str, object] | None = None
     raw = request.POST.get("fix", "")
     index = int(raw) if raw.isdigit() and len(raw) < 4 else 0
-    before_run = None if posted.blocked else _run(spec, posted.documents, posted.problems)
+    before_run = _run(visit)
     step = next((s for s in before_run.steps if s.index == index), None) if before_run else None
-    if before_run is not None and (step is None or step.fix is None or not step.fix.applicable):
-        posted.problems.append("That fix no longer applies to your documents (they changed since); "
-                               "the result below is for what you have now.")
-    elif step is not None and step.fix is not None:
-        name, after = step.fix.document, step.fix.new_text
-        before = posted.documents.get(name, "")
-        posted.documents[name] = after
-        summary = f"Applied fix: {step.fix.applies}."
-        if step.fix.then:
-            summary += f" Still needed: {step.fix.then}."
-        changed = {"summary": summary, "risky": step.fix.risky,
-                   "warning": step.fix.warning, "diff": diff_lines(before, after, "before", "after")}
-    result = before_run if changed is None else _run(spec, posted.documents, posted.problems)
-    row = progress.record_attempt(key, scenario, posted.documents, result)
-    ctx = _context(request, scenario, spec, key, posted.documents, result, posted.problems, row=row,
-                   changed=changed)
-    return _respond(request, ctx, "result-panel", "editors")
+    offer = step.fix if step is not None else None
+    if before_run is not None and (offer is None or not offer.applicable or offer.fix is None):
+        visit.problems.append("That fix no longer applies to your documents (they changed since); "
+                              "the result below is for what you have now.")
+    elif offer is not None and offer.fix is not None:
+        name, after = offer.document, offer.new_text
+        before = visit.documents.get(name, "")
+        visit.documents[name] = after
+        summary = f"Applied fix: {offer.applies}."
+        if offer.then:
+            summary += f" Still needed: {offer.then}."
+        changed = {"summary": summary, "risky": offer.fix.risky,
+                   "warning": offer.fix.warning, "diff": diff_lines(before, after, "before", "after")}
+    result = before_run if changed is None else _run(visit)
+    row = _record(visit, result)
+    return _respond(visit, _context(visit, result, row, changed=changed), "result-panel", "editors")

@@ -18,15 +18,13 @@ from django.db.models import BooleanField, ExpressionWrapper, Min, Q, QuerySet
 from kmslab.classroom.models import Classroom, Membership
 from kmslab.classroom.quizlink import Objective, quiz_objectives, quiz_scores
 from kmslab.classroom.reasons import failing_reason
+from kmslab.iam.decision import Gate
 from scenarios.models import Attempt, Progress, Scenario
 
 # Heatmap columns: the four gates a call can fail at (kmslab.iam.decision.Gate values), a failure
 # the runner could not pin on one gate, and a document that does not even parse/validate.
 HEAT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("key-policy", "Key policy"),
-    ("iam-policy", "IAM policy"),
-    ("bucket-policy", "Bucket policy"),
-    ("grant", "Grant"),
+    *((g.value, g.label) for g in Gate),
     ("other", "Other failure"),
     ("invalid", "Invalid document"),
 )
@@ -147,7 +145,7 @@ def stuck_column(outcome: str, summary: Mapping[str, object]) -> str:
     if outcome != "failure":
         return ""
     gate = str(summary.get("failing_gate") or "")
-    return gate if gate in {"key-policy", "iam-policy", "bucket-policy", "grant"} else "other"
+    return gate if gate in {g.value for g in Gate} else "other"
 
 
 def member_keys(classroom: Classroom) -> QuerySet[Membership]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from kmslab.iam.decision import Gate
+
 # AWS: AccessDeniedException message shapes "User: ARN is not authorized to perform: ACTION on
 # resource: ARN because no identity-based policy allows the ACTION action" and "... with an explicit
 # deny in a resource-based policy"
@@ -25,12 +27,7 @@ _ACCESS_DENIED = re.compile(
 _ARN = re.compile(r"arn:aws[\w-]*:[^\s,;\"']+")
 MAX_REASON = 160
 
-GATE_TITLES = {
-    "key-policy": "key policy",
-    "iam-policy": "IAM policy",
-    "bucket-policy": "bucket policy",
-    "grant": "grant",
-}
+GATE_TITLES = {g.value: g.label if g is Gate.IAM_POLICY else g.label.lower() for g in Gate}  # "key policy" mid-sentence
 
 
 def failing_reason(summary: Mapping[str, object]) -> str:

@@ -83,8 +83,9 @@ def _setup(b: Base, key_policy: dict[str, Any], identity: dict[str, Any], key_ar
 @lru_cache(maxsize=1)
 def base_cases() -> tuple[Base, ...]:
     """Every (scenario, caller, key, action) the scenario's reference solution allows."""
+    from kmslab.lab.load import load_spec
+    from kmslab.lab.spec import ScenarioError
     from scenarios.loader import scenario_files
-    from scenarios.spec import ScenarioError, load_spec
 
     out: list[Base] = []
     for path in scenario_files():

@@ -1,5 +1,6 @@
-"""Template filters for the scenario pages: labels for verdicts and statuses, Markdown for the
-scenario texts (sanitised by the lesson renderer), backtick code in engine messages, JSON.
+"""Template filters for the scenario pages: labels for statuses and finding severities, Markdown for
+the scenario texts (sanitised by the lesson renderer), backtick code in engine messages, JSON.
+Verdict and outcome badges come from scenarios.present.
 
 Everything user- or engine-supplied is escaped before any markup is added.
 """
@@ -7,27 +8,16 @@ Everything user- or engine-supplied is escaped before any markup is added.
 from __future__ import annotations
 
 import functools
+import json
 import re
 
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from scenarios.templatetags.jsontext import dumps_pretty
 
 register = template.Library()
 
-VERDICTS = {
-    "Allowed": ("Allowed", "success", "✓"),
-    "ImplicitlyDenied": ("Implicitly denied", "danger", "✗"),
-    "ExplicitlyDenied": ("Explicitly denied", "danger", "⛔"),
-    "": ("Not authorized", "secondary", "·"),
-}
-STEP_OUTCOMES = {
-    "success": ("Succeeded", "success", "✓"),
-    "failure": ("Failed", "danger", "✗"),
-    "skipped": ("Skipped", "secondary", "–"),
-}
 STATUSES = {
     "not-started": ("Not started", "secondary"),
     "in-progress": ("In progress", "warning"),
@@ -40,36 +30,6 @@ SEVERITIES = {
     "suggestion": ("Suggestion", "info"),
 }
 _CODE = re.compile(r"`([^`\n]{1,400})`")
-
-
-@register.filter
-def verdict_label(verdict: str) -> str:
-    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[0]
-
-
-@register.filter
-def verdict_color(verdict: str) -> str:
-    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[1]
-
-
-@register.filter
-def verdict_icon(verdict: str) -> str:
-    return VERDICTS.get(verdict, (verdict, "secondary", "·"))[2]
-
-
-@register.filter
-def outcome_label(outcome: str) -> str:
-    return STEP_OUTCOMES.get(outcome, (outcome, "", ""))[0]
-
-
-@register.filter
-def outcome_color(outcome: str) -> str:
-    return STEP_OUTCOMES.get(outcome, ("", "secondary", ""))[1]
-
-
-@register.filter
-def outcome_icon(outcome: str) -> str:
-    return STEP_OUTCOMES.get(outcome, ("", "", "·"))[2]
 
 
 @register.filter
@@ -121,9 +81,9 @@ def without_simulated_prefix(text: object) -> str:
 
 @register.filter
 def pretty_json(value: object) -> str:
-    """Indented, key-sorted JSON (jsontext.dumps_pretty: json.dumps's text, faster)."""
+    """Indented, key-sorted JSON (a CloudTrail record)."""
     try:
-        return dumps_pretty(value)
+        return json.dumps(value, indent=2, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return str(value)
 

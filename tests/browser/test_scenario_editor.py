@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from scenarios.loader import load_scenarios
 from scenarios.models import Scenario
-from scenarios.spec import ScenarioSpec
+from kmslab.lab.spec import ScenarioSpec
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOT_DIR, axe_audit, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -13,7 +13,7 @@ from django.test import Client
 
 from scenarios.loader import load_scenarios
 from scenarios.models import Scenario
-from scenarios.spec import spec_from_dict
+from kmslab.lab.load import spec_from_dict
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from scenarios.forms import InsertError, StatementBuilderForm, format_json, insert_statement
-from scenarios.spec import ScenarioSpec, load_spec
+from kmslab.lab.load import load_spec
+from kmslab.lab.spec import ScenarioSpec
 
 DATA = Path(__file__).resolve().parents[2] / "scenarios" / "data"
 KEY_ARN = "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"

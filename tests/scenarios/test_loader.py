@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from scenarios.loader import load_scenarios
 from scenarios.models import Scenario
-from tests.scenarios.builders import SHIPPED
+from tests.lab.builders import SHIPPED
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from kmslab.iam.decision import Gate
+from kmslab.lab.lint import DocumentResult
+from kmslab.lab.result import ObjectiveResult, Outcome, RunResult, StepResult
+from kmslab.lab.spec import DocumentKind, Expect
 from scenarios import progress
 from scenarios.loader import load_scenarios
 from scenarios.models import Attempt, Progress, Scenario
-from scenarios.runner import DocumentResult, ObjectiveResult, RunResult, StepResult
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +25,16 @@ def scenario() -> Scenario:
 
 def make_result(outcome: str = "failure", solved: bool = False) -> RunResult:
     step = StepResult(
-        index=1, title="upload", caller="bob", service="s3", operation="PutObject", expect="success",
-        outcome="success" if outcome == "success" else "failure",
+        index=1, title="upload", caller="bob", service="s3", operation="PutObject", expect=Expect.SUCCESS,
+        outcome=Outcome.SUCCESS if outcome == "success" else Outcome.FAILURE,
         error_code="" if outcome == "success" else "AccessDeniedException",
         error_message="" if outcome == "success" else "User: bob is not authorized",
-        failing_gate="" if outcome == "success" else "key-policy",
+        failing_gate=None if outcome == "success" else Gate.KEY_POLICY,
     )
     return RunResult(
-        slug="s3-cross-account-upload", outcome=outcome,  # type: ignore[arg-type]
-        documents=(DocumentResult("key_policy", "Account A key policy", "222222222222", "key_policy", "{}", ()),),
+        slug="s3-cross-account-upload", outcome=Outcome(outcome),
+        documents=(DocumentResult("key_policy", "Account A key policy", "222222222222", DocumentKind.KEY_POLICY,
+                                  "{}", ()),),
         steps=(step,) if outcome != "invalid" else (),
         objectives=(ObjectiveResult("steps", "Every step", solved),),
     )
@@ -78,8 +82,8 @@ def test_invalid_attempt_records_the_error_findings_as_reason(scenario: Scenario
     from kmslab.iam.findings import Finding, Severity
 
     result = RunResult(
-        slug="s3-cross-account-upload", outcome="invalid",
-        documents=(DocumentResult("key_policy", "t", "222222222222", "key_policy", "{", (
+        slug="s3-cross-account-upload", outcome=Outcome.INVALID,
+        documents=(DocumentResult("key_policy", "t", "222222222222", DocumentKind.KEY_POLICY, "{", (
             Finding("invalid-json", Severity.ERROR, "not valid JSON"),)),),
     )
     progress.record_attempt(LEARNER, scenario, {"key_policy": "{"}, result)

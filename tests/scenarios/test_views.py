@@ -9,8 +9,8 @@ from django.test import Client
 
 from scenarios.loader import load_scenarios
 from scenarios.models import Attempt, Progress, Scenario
-from scenarios.runner import run_scenario
-from scenarios.spec import ScenarioSpec
+from kmslab.lab.run import run_scenario
+from kmslab.lab.spec import ScenarioSpec
 
 S3 = "s3-cross-account-upload"
 POST_ENDPOINTS = ["simulate", "statement", "format", "reset", "hint", "solution", "fix"]

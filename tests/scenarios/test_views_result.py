@@ -9,7 +9,15 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 
-from scenarios.runner import CallView, Explanation, FixView, GateView, StepResult
+from kmslab.iam.decision import Caller, Decision, DenyReason, Gate, GateResult, Request, Verdict
+from kmslab.kms.calls import CallRecord
+from kmslab.kms.explain import Sentence
+from kmslab.kms.fix import Fix
+from kmslab.lab.load import load_spec
+from kmslab.lab.result import FixOffer, Outcome, RunResult, StepResult
+from kmslab.lab.spec import Expect
+from scenarios import present
+from tests.lab.builders import SHIPPED
 from tests.scenarios.test_views import S3, docs, outcome, post, solution, spec_of  # noqa: F401
 from tests.scenarios.test_views import loaded, s3  # noqa: F401  (fixtures)
 from scenarios.models import Scenario
@@ -46,28 +54,38 @@ def test_deciding_statements_are_exposed_for_the_editor_highlight(s3: Scenario, 
     assert ("iam_policy", "10", "15", "Allow") in marks
 
 
-def step(fix: FixView | None = None, **overrides: object) -> StepResult:
-    gate = GateView(gate="iam-policy", title="IAM policy", account="111111111111", verdict="ImplicitlyDenied",
-                    counted=True, note="", document="iam_policy")
-    call = CallView(caller="arn:aws:iam::111111111111:user/bob", caller_label="bob <b>", service="kms",
-                    operation="Decrypt", resource="arn:aws:kms:us-east-1:222222222222:key/k", verdict="ImplicitlyDenied",
-                    gates=(gate,), error_code="AccessDeniedException", error_message="no <script>", depth=0)
+BOB = "arn:aws:iam::111111111111:user/bob"
+
+
+def step(fix: FixOffer | None = None, **overrides: object) -> StepResult:
+    gate = GateResult(Gate.IAM_POLICY, "111111111111", Verdict.IMPLICITLY_DENIED)
+    key = "arn:aws:kms:us-east-1:222222222222:key/k"
+    decision = Decision(Request(Caller(BOB, "111111111111", "user", "bob"), "kms:Decrypt", key, "222222222222", {}),
+                        Verdict.IMPLICITLY_DENIED, (gate,), (), DenyReason.NO_IDENTITY_POLICY_ALLOWS, "no <script>")
+    call = CallRecord("kms", "Decrypt", BOB, key, decisions=(decision,), error_code="AccessDeniedException",
+                      error_message="no <script>")
     values: dict[str, object] = dict(
-        index=1, title="bob decrypts `x`", caller="bob", service="kms", operation="Decrypt", expect="success",
-        outcome="failure", calls=(call,), error_code="AccessDeniedException", error_message="no <script>",
-        explanation=(Explanation("denied by `IAM`", "cause", "https://docs.aws.amazon.com/kms/x.html"),), fix=fix)
+        index=1, title="bob decrypts `x`", caller="bob", service="kms", operation="Decrypt", expect=Expect.SUCCESS,
+        outcome=Outcome.FAILURE, calls=(call,), error_code="AccessDeniedException", error_message="no <script>",
+        explanation=(Sentence("denied by `IAM`", "cause", "https://docs.aws.amazon.com/kms/x.html"),), fix=fix)
     values.update(overrides)
     return StepResult(**values)  # type: ignore[arg-type]
 
 
 def render_steps(*steps: StepResult, stale: bool = False) -> str:
-    run = type("Run", (), {"steps": steps})()
-    return render_to_string("scenarios/_steps.html", {"run": run, "stale": stale, "urls": {"fix": "/fix/"}})
+    run = RunResult("s3-cross-account-upload", Outcome.FAILURE, (), steps=steps, labels={BOB: "bob <b>"})
+    shown = present.show(run, load_spec(SHIPPED[0]))
+    return render_to_string("scenarios/_steps.html", {"shown": shown, "stale": stale, "urls": {"fix": "/fix/"}})
+
+
+def offer(summary: str = "add", *, document: str = "iam_policy", new_text: str = "{}", possible: bool = True,
+          reason: str = "", risky: bool = False, warning: str = "") -> FixOffer:
+    fix = Fix(Gate.IAM_POLICY, "111111111111", "bob's IAM policy", summary, {}, None, risky, warning, possible, reason)
+    return FixOffer(fix, document, new_text, reason)
 
 
 def test_risky_fix_is_warned_and_still_applicable() -> None:
-    fix = FixView(summary="allow `kms:*`", gate="iam-policy", document="iam_policy", document_title="Account B IAM policy",
-                  new_text="{}", risky=True, warning="this allows every KMS action")
+    fix = offer("allow `kms:*`", risky=True, warning="this allows every KMS action")
     html = render_steps(step(fix))
     assert "fix-risky" in html and "⚠ Too broad:" in html and "this allows every KMS action" in html
     assert 'name="fix" value="1"' in html
@@ -76,15 +94,15 @@ def test_risky_fix_is_warned_and_still_applicable() -> None:
 @pytest.mark.parametrize(
     ("fix", "stale", "button", "text"),
     [
-        (FixView("move to a customer managed key", "key-policy", "", "", "", possible=False,
-                 reason="AWS managed keys cannot be shared"), False, False, "AWS managed keys cannot be shared"),
-        (FixView("add", "iam-policy", "iam_policy", "Account B IAM policy", "{}"), True, False, "Smallest fix"),
-        (FixView("add", "iam-policy", "iam_policy", "Account B IAM policy", "{}"), False, True, "Smallest fix"),
+        (offer("move to a customer managed key", document="", new_text="", possible=False,
+               reason="AWS managed keys cannot be shared"), False, False, "AWS managed keys cannot be shared"),
+        (offer(), True, False, "Smallest fix"),
+        (offer(), False, True, "Smallest fix"),
     ],
     ids=["impossible", "stale-result", "applicable"],
 )
 def test_fix_button_only_when_the_fix_applies_to_the_current_documents(
-        fix: FixView, stale: bool, button: bool, text: str) -> None:
+        fix: FixOffer, stale: bool, button: bool, text: str) -> None:
     html = render_steps(step(fix), stale=stale)
     assert text in html
     assert ('name="fix"' in html) is button

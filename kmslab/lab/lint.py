@@ -1,7 +1,7 @@
-"""Linting a scenario's documents: the engine's lint for policies, small checks for the rest.
+"""Stage 3 of the pipeline, lint: the engine's lint for policies, small checks for the rest.
 
-Responsible for turning each document's text into a `LintedDoc` (the DocumentResult the UI shows,
-plus the parsed Policy and raw JSON the runner and objectives need). IAM policies go through
+Responsible for turning each document's text into a `LintedDoc` (the DocumentResult the page shows,
+plus the parsed Policy and raw JSON that build and objectives need). IAM policies go through
 `kmslab.iam.validate.lint`; bucket encryption settings and CreateGrant requests are JSON checked
 here against the shape AWS's API accepts. Parsed read-only documents are cached per spec.
 Must not: import Django or decide access. Never raises for any input text.
@@ -18,12 +18,29 @@ from dataclasses import dataclass
 from kmslab.iam.findings import Finding, Severity
 from kmslab.iam.limits import SizeLimit, limit_for
 from kmslab.iam.policy import Policy, Span
+from kmslab.iam.validate import lint
 from kmslab.kms.grants import GRANT_OPERATIONS
-
-from scenarios.runner import DocumentResult
-from scenarios.spec import Document, DocumentKind, ScenarioSpec
+from kmslab.lab.spec import Document, DocumentKind, ScenarioSpec
 
 MAX_TEXT = 64 * 1024  # a document longer than this is refused before parsing
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentResult:
+    """One editable (or read-only) document as the run saw it."""
+
+    name: str  # form field name
+    title: str  # "Account A key policy"
+    account: str
+    kind: DocumentKind
+    text: str  # the text that was run (the learner's, or the starting text when missing)
+    findings: tuple[Finding, ...]
+    editable: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """No ERROR finding: the document can be used."""
+        return not any(f.is_error for f in self.findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +78,6 @@ _EDITABLE_CACHE: dict[tuple[str, str, str], LintedDoc] = {}
 _EDITABLE_MAX = 128
 
 
-def lint_all(spec: ScenarioSpec, documents: Mapping[str, str]) -> tuple[DocumentResult, ...]:
-    return tuple(d.result for d in lint_documents(spec, documents).values())
-
-
 def lint_documents(spec: ScenarioSpec, documents: Mapping[str, str], *,
                    fingerprint: str = "") -> dict[str, LintedDoc]:
     """Every document of the spec, by name: editable ones from `documents` (missing or non-text
@@ -97,7 +110,7 @@ def lint_documents(spec: ScenarioSpec, documents: Mapping[str, str], *,
 
 def lint_document(spec: ScenarioSpec, doc: Document, text: str) -> LintedDoc:
     def result(findings: tuple[Finding, ...]) -> DocumentResult:
-        return DocumentResult(doc.name, doc.title, doc.account, doc.kind.value, text, findings, doc.editable)
+        return DocumentResult(doc.name, doc.title, doc.account, doc.kind, text, findings, doc.editable)
 
     if len(text) > MAX_TEXT:
         return LintedDoc(result((Finding(
@@ -107,8 +120,6 @@ def lint_document(spec: ScenarioSpec, doc: Document, text: str) -> LintedDoc:
         ),)), None, None)
     kind = doc.kind.policy_kind
     if kind is not None:
-        from kmslab.iam.validate import lint
-
         linted = lint(text, kind, name=doc.title, account=doc.account, limit=_limit(spec, doc))
         return LintedDoc(result(tuple(linted.findings)), linted.policy, _loads(text))
     data = _loads(text)

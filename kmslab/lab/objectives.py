@@ -1,4 +1,4 @@
-"""Scenario objectives: what "solved" means beyond "it works".
+"""Stage 6 of the pipeline, objectives: what "solved" means beyond "it works".
 
 Responsible for checking each objective against a run: the learner's parsed documents (from
 lint), the steps' call chains and decisions (from the engine, through the world), and the
@@ -18,10 +18,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kmslab.iam.policy import Effect, Policy, PrincipalType, Statement
-
-from scenarios.lintdocs import LintedDoc
-from scenarios.runner import ObjectiveResult, StepResult
-from scenarios.spec import DocumentKind, ObjectiveSpec, ScenarioSpec
+from kmslab.iam.wildcard import wildcard_match
+from kmslab.kms.calls import CallRecord
+from kmslab.lab.lint import LintedDoc
+from kmslab.lab.result import ObjectiveResult, Outcome, StepResult
+from kmslab.lab.spec import OBJECTIVE_KINDS, DocumentKind, Expect, ObjectiveSpec, ScenarioSpec
 
 # Read-only metadata that AWS's own examples grant alongside the real action: not penalised.
 TOLERATED_ACTIONS = ("kms:DescribeKey",)
@@ -35,15 +36,22 @@ class UsedActions:
     on_resource: Mapping[str, frozenset[str]] = field(default_factory=dict)  # key ARN / bucket -> actions
 
 
+def authorizations(call: CallRecord) -> tuple[tuple[str, str], ...]:
+    """The (action, resource) pairs the engine was asked about for a call (ReEncrypt's two:
+    kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the destination key), or the call's
+    own when it was not authorized."""
+    return tuple((d.request.action, d.request.resource) for d in call.decisions) or ((call.action, call.resource),)
+
+
 def used_actions(steps: Iterable[StepResult]) -> UsedActions:
     """Collect the actions of every call made by steps that are meant to succeed."""
     by_caller: dict[str, set[str]] = {}
     on_resource: dict[str, set[str]] = {}
     for step in steps:
-        if step.expect != "success":
+        if step.expect is not Expect.SUCCESS:
             continue
         for call in step.calls:
-            for action, resource in call.authorizations or ((call.action, call.resource),):
+            for action, resource in authorizations(call):
                 by_caller.setdefault(call.caller, set()).add(action.lower())
                 if resource.startswith("arn:aws:s3:::"):
                     resource = resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
@@ -130,8 +138,6 @@ def _actions(stmt: Statement) -> tuple[str, ...]:
 
 
 def _match(pattern: str, action: str) -> bool:
-    from kmslab.iam.wildcard import wildcard_match
-
     return bool(wildcard_match(pattern, action, case_insensitive=True))
 
 
@@ -156,8 +162,8 @@ def _steps(ctx: Context, params: Mapping[str, object]) -> tuple[bool, str]:
     if not bad:
         return True, f"all {len(ctx.steps)} steps went as expected"
     first = bad[0]
-    what = "was skipped" if first.outcome == "skipped" else (
-        f"failed with {first.error_code}" if first.outcome == "failure" else "succeeded but must fail")
+    what = "was skipped" if first.outcome is Outcome.SKIPPED else (
+        f"failed with {first.error_code}" if first.outcome is Outcome.FAILURE else "succeeded but must fail")
     return False, f"step {first.index} {what}"
 
 
@@ -177,7 +183,7 @@ def _no_kms_star(ctx: Context, params: Mapping[str, object]) -> tuple[bool, str]
         for stmt in _added(ctx, name, doc):
             if stmt.effect is not Effect.ALLOW:
                 continue
-            if doc.result.kind == DocumentKind.KEY_POLICY.value and _owner_root_only(stmt, doc.result.account):
+            if doc.result.kind is DocumentKind.KEY_POLICY and _owner_root_only(stmt, doc.result.account):
                 continue
             if stmt.action is not None and stmt.action.negated:
                 bad.append(f"{_where(doc.policy, stmt)} in {doc.result.title} uses NotAction")
@@ -286,12 +292,12 @@ def _explicit_deny_effective(ctx: Context, params: Mapping[str, object]) -> tupl
     if sid and not any(s.sid == sid and s.effect is Effect.DENY for s in doc.policy.statements):
         return False, f"the Deny statement `{sid}` is no longer in {doc.result.title}"
     step = next((s for s in ctx.steps if s.index == step_no), None)
-    if step is None or step.outcome == "skipped":
+    if step is None or step.outcome is Outcome.SKIPPED:
         return False, f"step {step_no} did not run"
-    if step.outcome != "failure":
+    if step.outcome is not Outcome.FAILURE:
         return False, f"step {step_no} succeeded: the guardrail no longer refuses it"
-    denies = [d for d in step.deciding if d.effect == "Deny" and d.document == document
-              and (not sid or d.label == sid)]
+    denies = [d.result.statement for d in step.deciding if d.result.statement.effect is Effect.DENY
+              and d.document == document and (not sid or d.result.statement.label == sid)]
     if not denies:
         return False, f"step {step_no} failed, but not because of the explicit Deny{f' `{sid}`' if sid else ''}"
     return True, f"step {step_no} is refused by the explicit Deny `{denies[0].label}`"
@@ -299,7 +305,7 @@ def _explicit_deny_effective(ctx: Context, params: Mapping[str, object]) -> tupl
 
 def _customer_managed_key(ctx: Context, params: Mapping[str, object]) -> tuple[bool, str]:
     step = next((s for s in ctx.steps if s.index == params.get("step")), None)
-    if step is None or step.outcome != "success":
+    if step is None or step.outcome is not Outcome.SUCCESS:
         return False, f"step {params.get('step')} has not succeeded yet"
     cmks = {k.arn for k in ctx.spec.keys if not k.managed}
     kms_keys = [c.resource for c in step.calls if c.service == "kms"]
@@ -353,4 +359,4 @@ CHECKS: dict[str, Check] = {
     "grant-constrained": _grant_constrained,
     "service-principal-conditioned": _service_principal_conditioned,
 }
-OBJECTIVE_KINDS = tuple(CHECKS)
+assert tuple(CHECKS) == OBJECTIVE_KINDS, "one check per objective kind the loader accepts"

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from scenarios.spec import DocumentKind, ScenarioError, load_spec, spec_from_dict
-from scenarios.tomlwriter import dumps
-from tests.scenarios.builders import SHIPPED, make_scenario
+import tomli_w
+
+from kmslab.lab.load import load_spec, spec_from_dict
+from kmslab.lab.spec import DocumentKind, ScenarioError
+from tests.lab.builders import SHIPPED, make_scenario
 
 REQUIRED_SLUGS = {
     "s3-cross-account-upload", "ebs-snapshot-sharing", "aws-managed-key-trap", "cross-account-download",
@@ -45,8 +47,8 @@ def test_shipped_scenarios_have_unique_slugs_and_orders() -> None:
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_scenario_survives_toml_export_round_trip(path: Path) -> None:
     data = tomllib.loads(path.read_text("utf-8"))
-    assert tomllib.loads(dumps(data)) == data
-    assert spec_from_dict(tomllib.loads(dumps(data))) == spec_from_dict(data)
+    assert tomllib.loads(tomli_w.dumps(data, multiline_strings=True)) == data
+    assert spec_from_dict(tomllib.loads(tomli_w.dumps(data, multiline_strings=True))) == spec_from_dict(data)
 
 
 def test_upload_scenario_names_documents_as_the_editor_expects() -> None:

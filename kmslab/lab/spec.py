@@ -1,27 +1,24 @@
-"""The scenario spec: what a scenario file says, as frozen values, and how it is loaded.
+"""Stage 1 of the pipeline, the spec: what a scenario file says, as frozen values.
 
-Responsible for the frozen values of a scenario and for reading one scenario file (TOML, see
-scenarios/data/README.md) into a `ScenarioSpec`; the checks that it refers to things that exist
-(principals, keys, buckets, documents) live in scenarios/specload.py. Every problem raises `ScenarioError` with one clear line naming the file and
-the place (`steps[2].caller: unknown principal `bobb`; did you mean `bob`?`).
-Must not: import Django, run anything, or decide access (the runner and the engine do that).
-
-A spec is also what the database stores (`Scenario.data`): `spec_to_dict` gives the plain
-dict, `spec_from_dict` reads it back, so an instructor's clone in the admin is the same value.
+Responsible for the values only (accounts, principals, keys, buckets, trails, documents, steps,
+objectives, hints, the reference solution) and `ScenarioError`. Reading a file or a stored dict
+into these values is kmslab.lab.load. Must not: import Django, read files, or run anything.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
+from kmslab.iam.decision import Gate
 from kmslab.iam.policy import PolicyKind
 
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-MAX_FILE_BYTES = 512 * 1024
+# The objective kinds a scenario may name (kmslab.lab.objectives has one check for each).
+OBJECTIVE_KINDS = ("steps", "no-kms-star", "no-public-principal", "exact-key-arn", "needed-actions",
+                   "explicit-deny-effective", "customer-managed-key", "grant-constrained",
+                   "service-principal-conditioned")
 
 
 class ScenarioError(Exception):
@@ -141,7 +138,7 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class ObjectiveSpec:
     id: str
-    kind: str  # see scenarios/objectives.py OBJECTIVE_KINDS
+    kind: str  # one of OBJECTIVE_KINDS
     title: str
     params: Mapping[str, object] = field(default_factory=dict)
 
@@ -151,7 +148,7 @@ class ExpectedFailure:
     """How the starting documents fail: the golden test checks it."""
 
     step: int  # 1-based
-    gate: str  # a Gate value ("key-policy", "iam-policy", "bucket-policy", "grant") or ""
+    gate: Gate | None  # the gate to blame, None when no gate is (e.g. a missing snapshot)
     error: str  # AWS error code
 
 
@@ -208,37 +205,3 @@ class ScenarioSpec:
 
     def starting_documents(self) -> dict[str, str]:
         return {d.name: d.text for d in self.editable}
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def load_spec(path: str | Path) -> ScenarioSpec:
-    """Read and check one scenario file (TOML)."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(f"`{p.name}`: cannot read the file ({exc.strerror})") from exc
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(f"`{p.name}`: file is {len(raw)} bytes, more than {MAX_FILE_BYTES}")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"`{p.name}`: not UTF-8 text ({exc.reason})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"`{p.name}`: invalid TOML: {exc}") from exc
-    return spec_from_dict(data, source=p.name)
-
-
-def spec_from_dict(d: object, *, source: str = "") -> ScenarioSpec:
-    """Turn a plain dict (from TOML or the database) into a checked ScenarioSpec."""
-    from scenarios.specload import Reader, build  # the checking half lives there
-
-    where = f"`{source}`: " if source else ""
-    try:
-        return build(Reader(d, "", where), source)
-    except ScenarioError:
-        raise
-    except Exception as exc:  # a bug in a check must still read as a scenario error
-        raise ScenarioError(f"{where}unreadable scenario ({type(exc).__name__}: {exc})") from exc

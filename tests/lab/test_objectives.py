@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
-from scenarios.lintdocs import lint_documents
-from scenarios.objectives import (
+from kmslab.iam.decision import Caller, Decision, DenyReason, Gate, Request, StatementResult, Verdict
+from kmslab.iam.parse import parse_policy
+from kmslab.iam.policy import PolicyKind
+from kmslab.kms.calls import CallRecord
+from kmslab.lab.lint import lint_documents
+from kmslab.lab.load import load_spec, spec_from_dict
+from kmslab.lab.objectives import (
     Context,
     UsedActions,
     canonical_statements,
@@ -16,9 +21,9 @@ from scenarios.objectives import (
     objectives_for,
     used_actions,
 )
-from scenarios.runner import CallView, StatementRef, StepResult
-from scenarios.spec import ScenarioSpec, load_spec, spec_from_dict
-from tests.scenarios.builders import KEY_ARN, SHIPPED, make_scenario
+from kmslab.lab.result import Located, Outcome, StepResult
+from kmslab.lab.spec import Expect, ScenarioSpec
+from tests.lab.builders import KEY_ARN, SHIPPED, make_scenario
 
 BOB = "arn:aws:iam::111111111111:user/bob"
 
@@ -40,10 +45,15 @@ IAM_ENCRYPT = {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": KEY_ARN}
 USED = UsedActions(by_caller={BOB: frozenset({"kms:encrypt"})}, on_resource={KEY_ARN: frozenset({"kms:encrypt"})})
 
 
-def step(outcome: str = "success", expect: str = "success", deciding: tuple[StatementRef, ...] = (),
-         calls: tuple[CallView, ...] = (), index: int = 1) -> StepResult:
-    return StepResult(index, "t", "bob", "kms", "Encrypt", expect, outcome,  # type: ignore[arg-type]
+def step(outcome: str = "success", expect: str = "success", deciding: tuple[Located, ...] = (),
+         calls: tuple[CallRecord, ...] = (), index: int = 1) -> StepResult:
+    return StepResult(index, "t", "bob", "kms", "Encrypt", Expect(expect), Outcome(outcome),
                       calls=calls, deciding=deciding, error_code="" if outcome == "success" else "AccessDeniedException")
+
+
+def decision(action: str, resource: str) -> Decision:
+    request = Request(Caller(BOB, "111111111111", "user", "bob"), action, resource, "222222222222", {})
+    return Decision(request, Verdict.ALLOWED, (), (), DenyReason.NONE, "")
 
 
 def check(spec: ScenarioSpec, docs: dict[str, str], steps: tuple[StepResult, ...] = (), used: UsedActions = USED) -> dict[str, tuple[bool, str]]:
@@ -115,9 +125,9 @@ def test_step_that_succeeds_but_must_fail_is_reported() -> None:
 
 
 def test_used_actions_ignore_steps_meant_to_fail_and_use_authorized_actions() -> None:
-    reencrypt = CallView(BOB, "bob", "kms", "ReEncrypt", KEY_ARN,
-                         authorizations=(("kms:ReEncryptFrom", KEY_ARN), ("kms:ReEncryptTo", "arn:other")))
-    direct = CallView(BOB, "bob", "kms", "GenerateDataKey", KEY_ARN, authorizations=(("kms:GenerateDataKey", KEY_ARN),))
+    reencrypt = CallRecord("kms", "ReEncrypt", BOB, KEY_ARN, decisions=(
+        decision("kms:ReEncryptFrom", KEY_ARN), decision("kms:ReEncryptTo", "arn:other")))
+    direct = CallRecord("kms", "GenerateDataKey", BOB, KEY_ARN, decisions=(decision("kms:GenerateDataKey", KEY_ARN),))
     used = used_actions((step(calls=(reencrypt,)), step("failure", expect="failure", calls=(direct,))))
     assert used.by_caller[BOB] == {"kms:reencryptfrom", "kms:reencryptto"}
     assert used.on_resource[KEY_ARN] == {"kms:reencryptfrom"}
@@ -126,8 +136,11 @@ def test_used_actions_ignore_steps_meant_to_fail_and_use_authorized_actions() ->
 GUARD = next(p for p in SHIPPED if "guardrail" in p.name)
 
 
-def _deny_ref(label: str = "DenyUseOutsideS3", document: str = "key_policy") -> StatementRef:
-    return StatementRef("key-policy", document, "Key policy", 1, label, "Deny")
+def _deny_ref(label: str = "DenyUseOutsideS3", document: str = "key_policy") -> Located:
+    parsed = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": label, "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"}]}), PolicyKind.KEY_POLICY)
+    assert parsed.policy is not None
+    return Located(StatementResult(Gate.KEY_POLICY, "Key policy", parsed.policy.statements[0], True, ()), document)
 
 
 def test_explicit_deny_effective_met_when_the_deny_decides_the_step() -> None:

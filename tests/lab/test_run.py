@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 
-from scenarios.runner import RunResult, run_scenario
-from scenarios.spec import ScenarioSpec, load_spec, spec_from_dict
-from tests.scenarios.builders import DATA_DIR, KEY_ARN, SHIPPED, make_scenario
+from kmslab.iam.decision import Gate, Verdict
+from kmslab.iam.policy import Effect
+from kmslab.lab.load import load_spec, spec_from_dict
+from kmslab.lab.result import Outcome, RunResult
+from kmslab.lab.run import run_scenario
+from kmslab.lab.spec import ScenarioSpec
+from tests.lab.builders import DATA_DIR, KEY_ARN, SHIPPED, make_scenario
 
 UPLOAD = load_spec(DATA_DIR / "01-s3-cross-account-upload.toml")
 DOWNLOAD = load_spec(DATA_DIR / "04-cross-account-download.toml")
@@ -77,11 +81,12 @@ def test_read_only_documents_cannot_be_replaced_by_the_learner() -> None:
 def test_starting_upload_shows_the_kms_call_denied_by_the_key_policy() -> None:
     step = run_scenario(UPLOAD, {}).steps[0]
     s3, kms = step.calls
-    assert (s3.action, s3.depth, kms.action, kms.depth) == ("s3:PutObject", 0, "kms:GenerateDataKey", 1)
+    assert (s3.action, kms.action) == ("s3:PutObject", "kms:GenerateDataKey")
     assert kms.via_service == "s3.us-east-1.amazonaws.com"
     assert kms.encryption_context == (("aws:s3:arn", "arn:aws:s3:::account-a-reports/report.csv"),)
-    assert kms.verdict == "ImplicitlyDenied" and kms.error_code == "AccessDeniedException"
-    assert {g.gate: g.verdict for g in kms.gates}["key-policy"] == "ImplicitlyDenied"
+    assert kms.decision is not None and kms.decision.verdict is Verdict.IMPLICITLY_DENIED
+    assert kms.error_code == "AccessDeniedException" and step.focus is kms
+    assert {g.gate: g.verdict for g in kms.decision.gates}[Gate.KEY_POLICY] is Verdict.IMPLICITLY_DENIED
     assert "because no resource-based policy allows the kms:GenerateDataKey action" in step.error_message
     assert step.explanation[0].citation.startswith("https://docs.aws.amazon.com/")
 
@@ -91,10 +96,11 @@ def test_deciding_statements_point_at_their_lines_in_the_learners_document() -> 
     refs = {r.document: r for r in step.deciding}
     key_ref = refs["key_policy"]
     lines = UPLOAD.solution["key_policy"].splitlines()
-    assert key_ref.label == "AllowAccountBToGenerateDataKeys" and key_ref.effect == "Allow"
-    block = "\n".join(lines[key_ref.span.line - 1: key_ref.span.end_line])
+    statement = key_ref.result.statement
+    assert statement.label == "AllowAccountBToGenerateDataKeys" and statement.effect is Effect.ALLOW
+    block = "\n".join(lines[statement.span.line - 1: statement.span.end_line])
     assert '"Sid": "AllowAccountBToGenerateDataKeys"' in block
-    assert refs["iam_policy"].label == "UseAccountAReportsKey"
+    assert refs["iam_policy"].result.statement.label == "UseAccountAReportsKey"
 
 
 @pytest.mark.parametrize("spec", [UPLOAD, DOWNLOAD], ids=["upload", "download"])
@@ -106,8 +112,8 @@ def test_applying_the_engines_fixes_solves_the_handshake(spec: ScenarioSpec) -> 
         if result.outcome == "success":
             break
         fix = result.failing_step.fix  # type: ignore[union-attr]
-        assert fix is not None and fix.applicable and not fix.risky
-        gates.append(fix.gate)
+        assert fix is not None and fix.fix is not None and fix.applicable and not fix.fix.risky
+        gates.append(fix.fix.gate)
         docs[fix.document] = fix.new_text
     assert result.solved, result.summary()
     assert gates == ["key-policy", "iam-policy"]
@@ -205,18 +211,20 @@ def test_learners_explicit_deny_is_reported_with_a_risky_fix_warning() -> None:
     iam = with_statement(UPLOAD.solution["iam_policy"], {"Sid": "NoKms", "Effect": "Deny", "Action": "kms:*", "Resource": "*"})
     step = run_scenario(UPLOAD, {**UPLOAD.solution, "iam_policy": iam}).failing_step
     assert step is not None and step.failing_gate == "iam-policy"
-    assert step.calls[-1].verdict == "ExplicitlyDenied"
-    assert [(d.document, d.label, d.effect) for d in step.deciding] == [("iam_policy", "NoKms", "Deny")]
-    assert step.fix is not None and step.fix.risky and step.fix.warning
+    assert step.calls[-1].decision is not None and step.calls[-1].decision.verdict is Verdict.EXPLICITLY_DENIED
+    assert [(d.document, d.result.statement.label, d.result.statement.effect) for d in step.deciding] == [
+        ("iam_policy", "NoKms", Effect.DENY)]
+    assert step.fix is not None and step.fix.fix is not None and step.fix.fix.risky and step.fix.fix.warning
 
 
 def test_trail_logs_denied_call_in_callers_account_and_allowed_in_both() -> None:
     start = {t.account: t for t in run_scenario(UPLOAD, {}).trail}
-    assert [(r.event_name, r.error_code) for r in start["111111111111"].records] == [("GenerateDataKey", "AccessDeniedException")]
-    assert start["111111111111"].label == "Account B" and start["111111111111"].records[0].denied
+    records = [e.record for e in start["111111111111"].records]
+    assert [(r["eventName"], r["errorCode"]) for r in records] == [("GenerateDataKey", "AccessDeniedException")]
+    assert start["111111111111"].label == "Account B"
     solved = {t.account: t for t in run_scenario(UPLOAD, dict(UPLOAD.solution)).trail}
-    assert "GenerateDataKey" in [r.event_name for r in solved["222222222222"].records]
-    assert "GenerateDataKey" in [r.event_name for r in solved["111111111111"].records]
+    assert "GenerateDataKey" in [e.record["eventName"] for e in solved["222222222222"].records]
+    assert "GenerateDataKey" in [e.record["eventName"] for e in solved["111111111111"].records]
 
 
 def test_envelope_facts_report_the_encryption_that_happened() -> None:
@@ -226,15 +234,6 @@ def test_envelope_facts_report_the_encryption_that_happened() -> None:
     assert put.envelope.plaintext_bytes == len(str(body).encode())
     assert put.envelope.ciphertext_bytes > put.envelope.plaintext_bytes
     assert get.envelope is not None and get.envelope.decrypt_ok is True
-
-
-def test_diagram_follows_the_failing_call() -> None:
-    start = run_scenario(UPLOAD, {}).diagram
-    assert (start.key_policy_state, start.iam_policy_state, start.call_state) == ("denied", "denied", "denied")
-    half = run_scenario(UPLOAD, {"key_policy": UPLOAD.solution["key_policy"]}).diagram
-    assert (half.key_policy_state, half.iam_policy_state, half.call_state) == ("allowed", "denied", "denied")
-    done = run_scenario(UPLOAD, dict(UPLOAD.solution)).diagram
-    assert (done.key_policy_state, done.iam_policy_state, done.call_state) == ("allowed", "allowed", "allowed")
 
 
 def test_summary_is_json_serialisable_and_names_the_failure() -> None:
@@ -260,16 +259,16 @@ def test_step_reference_to_a_missing_output_is_a_clear_step_error() -> None:
 def test_result_values_are_frozen() -> None:
     result: RunResult = run_scenario(UPLOAD, {})
     with pytest.raises(AttributeError):
-        result.outcome = "success"  # type: ignore[misc]
+        result.outcome = Outcome.SUCCESS  # type: ignore[misc]
 
 
-PURE = ["runner", "spec", "specload", "objectives", "execute", "build", "convert", "lintdocs", "params", "tomlwriter"]
+PURE = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "kmslab" / "lab").glob("*.py"))
 ENGINE = {"kmslab.kms.authorize", "kmslab.iam.authorize", "kmslab.iam.evaluate", "kmslab.iam.conditions"}
 
 
 @pytest.mark.parametrize("module", PURE)
 def test_runner_modules_import_no_django_and_no_second_decision_path(module: str) -> None:
-    path = Path(__file__).resolve().parents[2] / "scenarios" / f"{module}.py"
+    path = Path(__file__).resolve().parents[2] / "kmslab" / "lab" / f"{module}.py"
     imported: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.Import):
@@ -334,16 +333,3 @@ def test_s3_side_denial_blames_the_iam_policy_and_its_fix_solves_it() -> None:
     assert step.failing_gate == "iam-policy" and step.calls[0].action == "s3:PutObject"
     assert step.fix is not None and step.fix.applicable
     assert run_scenario(UPLOAD, {**UPLOAD.solution, "iam_policy": step.fix.new_text}).solved
-
-
-def test_diagram_marks_same_account_only_for_one_account_calls():
-    from pathlib import Path
-
-    from scenarios.runner import reference_result, run_scenario
-    from scenarios.spec import load_spec
-
-    data = Path(__file__).resolve().parents[2] / "scenarios" / "data"
-    assert reference_result(load_spec(data / "05-same-account-no-root-statement.toml")).diagram.same_account
-    assert not run_scenario(load_spec(data / "01-s3-cross-account-upload.toml"), {}).diagram.same_account
-    start = run_scenario(load_spec(data / "05-same-account-no-root-statement.toml"), {}).diagram
-    assert (start.iam_policy_state, start.key_policy_state) == ("ignored", "denied")

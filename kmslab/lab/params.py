@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from scenarios.lintdocs import LintedDoc
+from kmslab.lab.lint import LintedDoc
 
 BYTES_FIELDS = frozenset({"Plaintext", "Body"})
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.runner import RunResult, reference_result, run_scenario
-from scenarios.spec import ScenarioSpec, load_spec
-from tests.scenarios.builders import SHIPPED
+from kmslab.lab.load import load_spec
+from kmslab.lab.result import RunResult
+from kmslab.lab.run import reference_result, run_scenario
+from kmslab.lab.spec import ScenarioSpec
+from tests.lab.builders import SHIPPED
 
 SPECS = {p.stem: load_spec(p) for p in SHIPPED}
 IDS = list(SPECS)
