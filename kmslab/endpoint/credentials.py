@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from kmslab.endpoint.models import AccessKey, Lab
 from scenarios.models import Scenario
-from scenarios.spec import ScenarioSpec
+from kmslab.lab.spec import ScenarioSpec
 
 SOURCE = "role-source"  # the source profile of a role profile: may only call sts:AssumeRole
 SESSION_SECONDS = (900, 43200)  # AWS: AssumeRole DurationSeconds 900 .. MaxSessionDuration (12 h)

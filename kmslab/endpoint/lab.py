@@ -26,10 +26,11 @@ from kmslab.kms.managed import MANAGED_ALIASES
 from kmslab.aws.s3 import S3Service
 from kmslab.aws.world import World
 from kmslab.kms.world import parse_or_raise
-from scenarios import build, progress
-from scenarios.lintdocs import lint_documents, spec_fingerprint
+from kmslab.lab.build import build_world
+from kmslab.lab.lint import lint_documents, spec_fingerprint
+from kmslab.lab.spec import ScenarioSpec
+from scenarios import progress
 from scenarios.models import Scenario
-from scenarios.spec import ScenarioSpec
 
 
 class DocumentsInvalid(Exception):
@@ -71,7 +72,7 @@ def open_world(lab: Lab, scenario: Scenario) -> LabWorld:
         raise DocumentsInvalid(
             f"your saved document `{broken[0]}` has errors, so the lab cannot decide calls: fix it in the "
             "scenario's editor and save (Run) first")
-    run = build._build(spec, linted)
+    run = build_world(spec, linted)
     w = run.world
     # SIMULATION: the AWS managed keys (aws/s3, aws/ebs) of every account of the scenario exist
     # from the start here, with ids derived per learner, so what they encrypted decrypts later.

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from kmslab.kms.calls import CallRecord
 from kmslab.learner import learner_key
 from scenarios.models import Scenario
-from scenarios.spec import ScenarioSpec, Step
+from kmslab.lab.spec import ScenarioSpec, Step
 
 
 @dataclass(frozen=True, slots=True)
