@@ -115,18 +115,24 @@ def commands(spec: ScenarioSpec) -> list[StepCommand]:
     return out
 
 
-def call_detail(calls: tuple[CallRecord, ...]) -> dict[str, object]:
+def call_detail(calls: tuple[CallRecord, ...], managers: Mapping[str, str] | None = None) -> dict[str, object]:
+    """`managers`: key ARN -> KeyManager value, so the fix knows an AWS managed key cannot be shared."""
     from kmslab.kms.explain import explain
+    from kmslab.kms.fix import suggest_fix
 
     rows = []
     for depth, c in enumerate(calls):
         d = c.decision
         sentences: list[str] = []
+        fix = ""
         if d is not None:
             try:
                 sentences = [s.text for s in explain(d)][:4]
+                found = suggest_fix(d, key_manager=(managers or {}).get(d.request.resource, "CUSTOMER"))
+                if found is not None:
+                    fix = found.summary if found.possible else found.reason
             except Exception:  # the panel must never fail on an explanation
-                sentences = []
+                sentences = sentences or []
         rows.append({
             "service": c.service, "operation": c.operation, "caller": c.caller, "resource": c.resource,
             "via": c.via_service, "depth": 0 if depth == 0 else 1,
@@ -134,6 +140,7 @@ def call_detail(calls: tuple[CallRecord, ...]) -> dict[str, object]:
             "gates": [{"gate": g.gate.value, "account": g.account, "verdict": g.verdict.value, "counted": g.counted}
                       for g in (d.gates if d is not None else ())],
             "error_code": c.error_code, "error_message": c.error_message[:500], "explanation": sentences,
+            "fix": fix[:500],
         })
     return {"calls": rows}
 

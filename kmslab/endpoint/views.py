@@ -157,7 +157,7 @@ def _log(lw: LabWorld, ak: AccessKey, caller: str, service: str, op: str, status
     ApiCall.objects.create(
         lab=lw.lab, principal=ak.principal, caller=caller, service=service, operation=clean(op, 80), http_status=status,
         error_code=clean(error.code if error else "", 80), error_message=clean(error.message if error else "", 1000),
-        detail=call_detail(calls),
+        detail=call_detail(calls, {arn: k.manager.value for arn, k in lw.world.keys.items()}),
     )
     keep = settings.KMSLAB_AWS_CALLS_KEPT
     old = ApiCall.objects.filter(lab=lw.lab).values_list("id", flat=True)[keep:keep + 100]

@@ -69,6 +69,7 @@ def test_wire_kms_describe_key_works_through_the_test_client(keys: dict[str, Cre
     call = ApiCall.objects.get()
     assert call.operation == "DescribeKey" and call.error_code == "AccessDeniedException"
     assert call.detail["calls"][0]["verdict"] != "Allowed"
+    assert "kms:DescribeKey" in call.detail["calls"][0]["fix"]  # the engine's smallest fix, as text
 
 
 @pytest.mark.parametrize(("body", "code"), [
