@@ -115,7 +115,9 @@ def config_text(profiles_: list[Profile], *, region: str, endpoint_url: str, slu
 
 
 def issue_session(source: AccessKey, session_name: str, seconds: int) -> tuple[AccessKey, datetime]:
-    expires = timezone.now() + timedelta(seconds=seconds)
+    now = timezone.now()
+    AccessKey.objects.filter(lab_id=source.lab_id, kind="session", expires_at__lt=now).delete()  # expired sessions
+    expires = now + timedelta(seconds=seconds)
     ak = AccessKey.objects.create(
         access_key_id="ASIA" + _b32(os.urandom(10), 16), lab_id=source.lab_id, generation=source.generation,
         principal=source.principal, kind="session", session_name=session_name, expires_at=expires,

@@ -97,10 +97,12 @@ def _handle(request: HttpRequest, service: str, rest: str) -> HttpResponse:
     if auth.service not in SERVICES:
         raise auth_error(service, "scope", f"KMS Lab serves kms, s3, sts and ec2, not `{auth.service[:30]}`")
     service = auth.service
-    body = read_body(request, settings.KMSLAB_AWS_MAX_REQUEST_BYTES, service)
-    ak = AccessKey.objects.select_related("lab", "lab__scenario").filter(access_key_id=auth.access_key).first()
+    # The access key id is untrusted until the signature verifies; an unknown one is refused
+    # before the body is read.
+    ak = AccessKey.objects.select_related("lab", "lab__scenario").filter(access_key_id=auth.access_key[:32]).first()
     if ak is None or ak.generation != ak.lab.generation:
         raise auth_error(service, "unknown-key", "The AWS Access Key Id you provided does not exist in our records.")
+    body = read_body(request, settings.KMSLAB_AWS_MAX_REQUEST_BYTES, service)
     lab: Lab = ak.lab
     region = lab.scenario.spec().region
     req = sigv4.Request(request.method or "GET", _raw_path(request), request.META.get("QUERY_STRING", ""), headers, body)
