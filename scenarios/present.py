@@ -40,6 +40,19 @@ OUTCOMES: dict[Outcome, Badge] = {
     Outcome.INVALID: Badge("Invalid", "warning", "!"),
 }
 
+# A learner's status in a scenario (scenarios.progress) and a finding's severity: label, colour.
+STATUSES = {
+    "not-started": ("Not started", "secondary"),
+    "in-progress": ("In progress", "warning"),
+    "solved": ("Solved", "success"),
+}
+SEVERITIES = {
+    "error": ("Error", "danger"),
+    "security_warning": ("Security warning", "warning"),
+    "warning": ("Warning", "warning"),
+    "suggestion": ("Suggestion", "info"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ShownStatement:

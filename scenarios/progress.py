@@ -80,17 +80,22 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
     return progress
 
 
-def current_documents(learner_key: str, scenario: Scenario) -> dict[str, str]:
-    """The learner's saved documents, with the starting text for any not saved yet."""
-    spec = scenario.spec()
-    docs = spec.starting_documents()
-    progress = Progress.objects.filter(learner_key=learner_key, scenario=scenario).first()
+def current_documents(learner_key: str, scenario: Scenario, row: Progress | None = None) -> dict[str, str]:
+    """The learner's saved documents (from `row` when the caller has fetched it), with the
+    starting text for any not saved yet."""
+    docs = scenario.spec().starting_documents()
+    progress = row if row is not None else saved(learner_key, scenario)
     if progress is not None and isinstance(progress.documents, dict):
         for name in docs:
             value = progress.documents.get(name)
             if isinstance(value, str):
                 docs[name] = value
     return docs
+
+
+def saved(learner_key: str, scenario: Scenario) -> Progress | None:
+    """The learner's Progress row in this scenario, if any."""
+    return Progress.objects.filter(learner_key=learner_key, scenario=scenario).first()
 
 
 def reset_documents(learner_key: str, scenario: Scenario) -> dict[str, str]:

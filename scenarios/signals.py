@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from kmslab.learner import previous_anonymous_key
+from scenarios.progress import claim
 
 
 def claim_on_login(sender: object, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
@@ -14,6 +15,4 @@ def claim_on_login(sender: object, request: HttpRequest | None = None, user: Any
         return
     old = previous_anonymous_key(request.session)
     if old:
-        from scenarios.progress import claim
-
         claim(old, f"user:{user.pk}")

@@ -1,16 +1,18 @@
 """Scenario pages: the list, one scenario's editor and live simulator, and its form actions.
 
-Each POST endpoint reads the learner's documents from the one scenario form (so nothing typed
-is lost whichever button was pressed), saves them, runs the scenario through the runner (the
-engine decides; nothing here does), and answers with the full page, or for htmx the partials
-named after the root element ids they replace ("result-panel", "editors", ...).
-Bad input (oversized or missing documents, forged values) becomes an in-page message; runner
-exceptions are translated to a message in exactly one place (`_run`).
+Every view reads the same way, each step once: bind the request (`_visit`: the scenario, its
+spec, the learner, and for a POST the documents of the one scenario form, so nothing typed is
+lost whichever button was pressed), act (insert, format, apply a fix), run (`_run`: kmslab.lab
+decides, nothing here does), record (`_record`), render (`_respond`: the full page, or for htmx
+the partials named after the id of the root element each replaces: "result-panel", "editors", ...;
+`request.htmx` is the one switch). Bad input (oversized or missing documents, forged values)
+becomes an in-page message; a simulator failure becomes one in exactly one place (`_run_documents`).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,15 +22,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
+from kmslab.lab.lint import spec_fingerprint
 from kmslab.lab.objectives import authorizations
 from kmslab.lab.result import Outcome, RunResult
 from kmslab.lab.run import reference_result, run_scenario
 from kmslab.lab.spec import ScenarioError, ScenarioSpec
 from kmslab.learner import learner_key
 from scenarios import present, progress
-from scenarios.forms import InsertError, StatementBuilderForm, format_json, insert_statement
+from scenarios.forms import POLICY_KINDS, InsertError, StatementBuilderForm, format_json, insert_statement
 from scenarios.models import Attempt, Progress, Scenario
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ class Visit:
     documents: dict[str, str]
     problems: list[str] = field(default_factory=list)
     blocked: bool = False  # a document was refused (too large): do not run
+    row: Progress | None = None  # the learner's Progress, once read or saved
 
 
 # --------------------------------------------------------------------------- helpers
@@ -69,7 +74,8 @@ def _visit(request: HttpRequest, slug: str) -> Visit:
         raise Http404("this scenario cannot be shown: its definition has an error") from exc
     key = learner_key(request)
     if request.method != "POST":
-        return Visit(request, scenario, spec, key, progress.current_documents(key, scenario))
+        row = progress.saved(key, scenario)
+        return Visit(request, scenario, spec, key, progress.current_documents(key, scenario, row), row=row)
     post = request.POST
     complete = all(d.name in post and len(post.get(d.name, "")) <= MAX_CHARS for d in spec.editable)
     # the saved text is only needed for what is missing or refused (saves a query per keystroke)
@@ -112,7 +118,8 @@ def _run_documents(spec: ScenarioSpec, documents: Mapping[str, str], problems: l
 
 def _record(visit: Visit, result: RunResult | None) -> Progress:
     """Save the learner's documents and, with a result, one attempt."""
-    return progress.record_attempt(visit.key, visit.scenario, visit.documents, result)
+    visit.row = progress.record_attempt(visit.key, visit.scenario, visit.documents, result)
+    return visit.row
 
 
 def _last_good(visit: Visit) -> RunResult | None:
@@ -145,19 +152,29 @@ def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[s
 
 
 def _urls(slug: str) -> dict[str, str]:
-    return {name: reverse(f"scenarios:{name}", args=[slug]) for name in URL_NAMES}
+    return dict(_url_pairs(slug))
+
+
+@functools.lru_cache(maxsize=128)
+def _url_pairs(slug: str) -> tuple[tuple[str, str], ...]:
+    """The page's URLs (eight reverse() calls, remembered per slug)."""
+    return tuple((name, reverse(f"scenarios:{name}", args=[slug])) for name in URL_NAMES)
 
 
 def _context(visit: Visit, result: RunResult | None, row: Progress | None = None, **extra: object) -> dict[str, object]:
     """Everything the page and its partials need. `row` is the learner's Progress when the
-    caller already has it (record_attempt returns it), saving two queries per keystroke."""
+    caller already has it (record_attempt returns it; a GET reads it once), saving queries."""
     spec, request = visit.spec, visit.request
     valid = result is not None and result.outcome is not Outcome.INVALID
     stale = None if valid else _last_good(visit)
     latest = result or stale
     run = result if valid else stale
-    shown = row.hints_shown if row is not None else progress.hints_shown(visit.key, visit.scenario)
-    attempted = row.attempts > 0 if row is not None else progress.has_attempted(visit.key, visit.scenario)
+    row = row if row is not None else visit.row
+    if row is not None:
+        shown = row.hints_shown
+    else:  # a GET read the row already: none means no hint shown
+        shown = 0 if visit.request.method != "POST" else progress.hints_shown(visit.key, visit.scenario)
+    attempted = (row is not None and row.attempts > 0) or progress.has_attempted(visit.key, visit.scenario)
     ctx: dict[str, object] = {
         "scenario": visit.scenario, "spec": spec, "result": result, "stale": stale,
         "shown": present.show(run, spec) if run is not None else None,
@@ -170,9 +187,14 @@ def _context(visit: Visit, result: RunResult | None, row: Progress | None = None
         "max_chars": MAX_CHARS,
         "urls": _urls(spec.slug),
     }
-    if "builder" not in extra and not request.htmx:  # htmx partials never show a fresh builder
-        builder = StatementBuilderForm(spec, used_actions=_used_actions(spec))
-        ctx["builder"] = builder if builder.document_kinds else None  # no policy to insert into
+    if "builder" in extra:
+        ctx["show_builder"] = True
+    elif not request.htmx:  # htmx partials never show a fresh builder
+        # A fresh builder is the same for every learner of a spec: its rendering is cached under
+        # the spec's fingerprint, and the form is only made when that rendering is not cached.
+        ctx["show_builder"] = any(d.kind in POLICY_KINDS for d in spec.editable)  # a policy to insert into
+        ctx["builder"] = SimpleLazyObject(lambda: StatementBuilderForm(spec, used_actions=_used_actions(spec)))
+        ctx["builder_cache_key"] = spec_fingerprint(spec)
     ctx.update(extra)
     return ctx
 

@@ -55,20 +55,12 @@ class LintedDoc:
 
 
 def spec_fingerprint(spec: ScenarioSpec) -> str:
-    """A content hash: two equal specs (e.g. loaded by two requests) share caches. Remembered
-    per spec object (the pages reuse one spec per scenario row), holding the spec so its id
-    cannot be recycled while the entry lives."""
-    entry = _FINGERPRINTS.get(id(spec))
-    if entry is not None and entry[0] is spec:
-        return entry[1]
-    fp = hashlib.sha1(repr(spec).encode("utf-8"), usedforsecurity=False).hexdigest()
-    if len(_FINGERPRINTS) >= 64:
-        _FINGERPRINTS.clear()
-    _FINGERPRINTS[id(spec)] = (spec, fp)
-    return fp
+    """A content hash: two equal specs (e.g. loaded by two requests) share caches. The hash of the
+    data it was loaded from, or for a spec made otherwise (tests) a hash of its value."""
+    return spec.fingerprint or hashlib.sha1(repr(spec).encode("utf-8", "surrogatepass"),
+                                            usedforsecurity=False).hexdigest()
 
 
-_FINGERPRINTS: dict[int, tuple[ScenarioSpec, str]] = {}
 _READONLY_CACHE: dict[tuple[str, str], LintedDoc] = {}
 _CACHE_MAX = 256
 # Editable documents by (spec fingerprint, name, text): linting is a pure function of those, and

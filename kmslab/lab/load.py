@@ -12,6 +12,8 @@ Must not: import Django or run anything.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -136,7 +138,11 @@ def spec_from_dict(d: object, *, source: str = "") -> ScenarioSpec:
     """Turn a plain dict (from TOML or the database) into a checked ScenarioSpec."""
     where = f"`{source}`: " if source else ""
     try:
-        return _spec(Reader(d, "", where), source)
+        spec = _spec(Reader(d, "", where), source)
+        content = json.dumps(d, sort_keys=True, default=str, ensure_ascii=False)
+        object.__setattr__(spec, "fingerprint", hashlib.sha1(content.encode("utf-8", "surrogatepass"),
+                                                             usedforsecurity=False).hexdigest())
+        return spec
     except ScenarioError:
         raise
     except Exception as exc:  # a bug in a check must still read as a scenario error

@@ -178,6 +178,9 @@ class ScenarioSpec:
     source: str = ""  # the file it came from
     # actions a learner may allow although no step uses them (e.g. what an AWS guide lists)
     tolerated_actions: tuple[str, ...] = ()
+    # A hash of the data it was loaded from (kmslab.lab.load sets it): what the lab's caches of
+    # values derived from a spec are keyed by. Not compared, not copied by dataclasses.replace.
+    fingerprint: str = field(default="", init=False, repr=False, compare=False)
 
     @property
     def editable(self) -> tuple[Document, ...]:

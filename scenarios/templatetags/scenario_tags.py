@@ -1,6 +1,6 @@
 """Template filters for the scenario pages: labels for statuses and finding severities, Markdown for
 the scenario texts (sanitised by the lesson renderer), backtick code in engine messages, JSON.
-Verdict and outcome badges come from scenarios.present.
+The labels come from scenarios.present, the one presentation module.
 
 Everything user- or engine-supplied is escaped before any markup is added.
 """
@@ -12,23 +12,15 @@ import json
 import re
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from kmslab.lessons.content import render_markdown
+from scenarios.present import SEVERITIES, STATUSES
 
 register = template.Library()
 
-STATUSES = {
-    "not-started": ("Not started", "secondary"),
-    "in-progress": ("In progress", "warning"),
-    "solved": ("Solved", "success"),
-}
-SEVERITIES = {
-    "error": ("Error", "danger"),
-    "security_warning": ("Security warning", "warning"),
-    "warning": ("Warning", "warning"),
-    "suggestion": ("Suggestion", "info"),
-}
 _CODE = re.compile(r"`([^`\n]{1,400})`")
 
 
@@ -61,8 +53,6 @@ def codeify(text: object) -> SafeString:
 
 @functools.lru_cache(maxsize=256)
 def _markdown(text: str) -> str:
-    from kmslab.lessons.content import render_markdown
-
     return render_markdown(text)
 
 
@@ -121,6 +111,4 @@ def diagram(diagram_id: object, key_policy_state: object, iam_policy_state: obje
 
 @functools.lru_cache(maxsize=256)
 def _diagram(*values: object) -> str:
-    from django.template.loader import render_to_string
-
     return str(render_to_string("includes/_diagram.html", dict(zip(_DIAGRAM_ARGS, values))))

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.runner import RunResult, reference_result, run_scenario
-from scenarios.spec import load_spec
+from kmslab.lab.load import load_spec
+from kmslab.lab.result import RunResult
+from kmslab.lab.run import reference_result, run_scenario
 
 DATA = Path(__file__).resolve().parents[2] / "scenarios" / "data"
 S3 = load_spec(DATA / "01-s3-cross-account-upload.toml")

@@ -45,3 +45,15 @@ def test_bench_simulate_endpoint(benchmark: Any, db: None, slug: str, documents:
     assert response.status_code == 200
     expected = "success" if documents == "solution" else "failure"
     assert f'data-outcome="{expected}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("slug", ["s3-cross-account-upload", "ebs-snapshot-sharing"])
+def test_bench_scenario_page(benchmark: Any, db: None, slug: str) -> None:
+    """The full scenario page (GET): it should cost no more than a simulate keystroke (the
+    statement builder's rendering is cached per spec; the rest is the run and the page)."""
+    load_scenarios()
+    client = Client()
+    url = f"/scenarios/{slug}/"
+    client.get(url)  # warm caches (reference run, the builder's rendering)
+    response = benchmark(client.get, url)
+    assert response.status_code == 200 and 'id="statement-builder"' in response.content.decode()
