@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "kmslab.classroom",
     "kmslab.keep",
     "axes",
+    "kmslab.endpoint",
 ]
 
 # Failed logins are throttled by django-axes, per account and per client address (either reaching
@@ -304,3 +305,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
 }
+
+# The AWS wire endpoint (/aws): caps and budgets, in bytes and requests (README "Use the real AWS CLI").
+KMSLAB_AWS_MAX_REQUEST_BYTES = env_int("KMSLAB_AWS_MAX_REQUEST_BYTES", 17 * 1024 * 1024)  # one part or PutObject, framing included
+KMSLAB_AWS_MAX_OBJECT_BYTES = env_int("KMSLAB_AWS_MAX_OBJECT_BYTES", 64 * 1024 * 1024)
+KMSLAB_AWS_MAX_LAB_BYTES = env_int("KMSLAB_AWS_MAX_LAB_BYTES", 256 * 1024 * 1024)  # per learner and scenario
+KMSLAB_AWS_REQUESTS_PER_HOUR = env_int("KMSLAB_AWS_REQUESTS_PER_HOUR", 2000)  # per access key
+KMSLAB_AWS_CALLS_KEPT = env_int("KMSLAB_AWS_CALLS_KEPT", 200)  # API calls panel history per lab

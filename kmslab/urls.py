@@ -10,6 +10,7 @@ handler500 = "kmslab.views.server_error"  # a database outage is a 503 with Retr
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("kmslab.endpoint.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("simulation/", views.simulation, name="simulation"),
     path("me/", me.progress_page, name="me"),

@@ -208,7 +208,7 @@ def test_every_item_names_its_domain_task_and_an_aws_doc():
 def test_practice_links_name_real_lesson_sections_and_scenarios():
     from kmslab.lessons.content import sections
     from scenarios.loader import scenario_files
-    from scenarios.spec import load_spec
+    from kmslab.lab.load import load_spec
 
     lessons = {s.slug for s in sections()}
     scenarios = {load_spec(p).slug for p in scenario_files()}

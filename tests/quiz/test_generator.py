@@ -103,7 +103,7 @@ def test_no_verdict_is_more_than_half_of_the_generated_items(sweep):
 
 def test_items_are_drawn_from_every_scenario_and_none_dominates(sweep):
     from scenarios.loader import scenario_files
-    from scenarios.spec import load_spec
+    from kmslab.lab.load import load_spec
 
     shipped = {load_spec(p).slug for p in scenario_files()}
     drawn = Counter(q["practice"]["scenario"] for q, _ in sweep)
