@@ -74,7 +74,7 @@ def _policy(docs: Mapping[str, LintedDoc], name: str) -> Policy:
 
 
 def _build(spec: ScenarioSpec, docs: Mapping[str, LintedDoc]) -> Run:
-    world = World(region=spec.region)
+    world = World(region=spec.region, id_seed=spec.slug)  # the same ids on every run
     run = Run(spec, docs, world, convert.DocIndex.build(spec, docs), {n: d.result.text for n, d in docs.items()})
     for acct in spec.accounts:
         world.add_account(acct.id, acct.label)

@@ -192,6 +192,26 @@ def test_each_run_builds_a_fresh_world() -> None:
     assert again.failing_step is not None and again.failing_step.index == 4
 
 
+def _ids_shown(result: RunResult) -> list[object]:
+    return [(c.resource, c.error_message, s.error_message, s.fix.summary if s.fix else "")
+            for s in result.steps for c in s.calls]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_two_runs_show_the_same_ids(path: Path) -> None:
+    spec = load_spec(path)
+    # Each run builds a new world: the AWS managed key aws/s3, snapshot, volume and grant ids a
+    # learner reads (and may type into a document) must not change between clicks.
+    for docs in ({}, dict(spec.solution)):
+        assert _ids_shown(run_scenario(spec, docs)) == _ids_shown(run_scenario(spec, docs))
+
+
+def test_aws_managed_key_keeps_its_id_between_runs() -> None:
+    first, again = (run_scenario(TRAP, {}).failing_step for _ in range(2))
+    assert first is not None and again is not None
+    assert ":key/" in first.calls[-1].resource and first.calls[-1].resource == again.calls[-1].resource
+
+
 def test_removing_the_guardrail_fails_the_scenario() -> None:
     key_policy = json.loads(GUARD.solution["key_policy"])
     key_policy["Statement"] = [s for s in key_policy["Statement"] if s.get("Effect") != "Deny"]
