@@ -72,9 +72,14 @@ def _sid(action: str, prefix: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9]", "", action.split(":", 1)[-1])
 
 
-def _impossible(d: Decision, gate: Gate, reason: str, *, risky: bool = False, index: int | None = None,
-                name: str = "") -> Fix:
-    return Fix(gate, d.request.resource_account, name, reason, {}, index, risky,
+NO_EDIT = "no policy edit can allow this request"
+
+
+def _impossible(d: Decision, gate: Gate, reason: str, *, summary: str = NO_EDIT, risky: bool = False,
+                index: int | None = None, name: str = "") -> Fix:
+    """A fix that no edit can make: `summary` is its headline, `reason` says why (shown under it,
+    so the two never repeat each other)."""
+    return Fix(gate, d.request.resource_account, name, summary, {}, index, risky,
                "changing a deny can open access to others too" if risky else "", False, reason,
                cite.EVALUATION_LOGIC if risky else cite.AWS_MANAGED_KEYS)
 
@@ -199,12 +204,11 @@ def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER", grant_fixe
         return None
     if d.reason in (DenyReason.EXPLICIT_DENY_RESOURCE_POLICY, DenyReason.EXPLICIT_DENY_IDENTITY_POLICY):
         r = d.determining[0]
-        return _impossible(d, r.gate, f"statement {_label(r)} of {r.policy_name} explicitly denies "
-                           f"{d.request.action}; no allow can override it, so that deny must be narrowed or removed",
+        return _impossible(d, r.gate, f"it explicitly denies {d.request.action}, and no allow can override an "
+                           "explicit deny", summary=f"narrow or remove statement {_label(r)} of {r.policy_name}",
                            risky=True, index=r.statement.index, name=r.policy_name)
     if d.rule == "not-cross-account-operation":
-        return _impossible(d, Gate.KEY_POLICY, f"{d.request.action} cannot be used on a key in another account; "
-                           "no policy edit can change that")
+        return _impossible(d, Gate.KEY_POLICY, f"{d.request.action} cannot be used on a key in another account")
     if d.gate(Gate.BUCKET_POLICY) is not None:
         # key_manager is about a KMS key: it has no say over a bucket policy decision.
         service = d.request.caller.kind == "service"  # no identity-based policies: only the bucket policy can allow
@@ -213,12 +217,14 @@ def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER", grant_fixe
     if d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS:
         if key_manager.upper() == "AWS":
             if d.request.cross_account:
-                return _impossible(d, Gate.KEY_POLICY, AWS_MANAGED_REASON)
+                return _impossible(d, Gate.KEY_POLICY, AWS_MANAGED_REASON,
+                                   summary="use a customer managed key: " + NO_EDIT)
             return _impossible(d, Gate.KEY_POLICY, "the key policy of an AWS managed key cannot be changed; it "
                                "allows use only through its AWS service in its own account")
         if kp is not None and kp.note:
-            return _impossible(d, Gate.KEY_POLICY, f"the key policy is not visible; ask the owner of account "
-                               f"{d.request.resource_account} to allow {d.request.action}")
+            return _impossible(d, Gate.KEY_POLICY, "the key policy is not visible",
+                               summary=f"ask the owner of account {d.request.resource_account} to allow "
+                                       f"{d.request.action} in the key policy")
         grant_fix = _grant_fix(d) if grant_fixes else None
         return grant_fix if grant_fix is not None else _key_policy_fix(d)
     return _iam_fix(d)

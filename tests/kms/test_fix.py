@@ -59,6 +59,22 @@ def test_suggest_fix_aws_managed_key_across_accounts_impossible() -> None:
                      "Condition": {"StringEquals": {"kms:CallerAccount": OWN, "kms:ViaService": "s3.us-east-1.amazonaws.com"}}})
     fix = suggest_fix(authorize_kms(BOB, "kms:GenerateDataKey", KEY, key_policy=kp), key_manager="AWS")
     assert fix is not None and not fix.possible and fix.reason == AWS_MANAGED_REASON
+    # The fix box shows the summary and, under it, the reason: the sentence must appear once.
+    assert (fix.summary + " " + fix.reason).count("cannot be used across accounts") == 1
+    assert "customer managed key" in fix.summary
+
+
+def test_suggest_fix_impossible_summary_and_reason_do_not_repeat() -> None:
+    deny = key_policy(root_stmt(), {"Sid": "NoDecrypt", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt",
+                                    "Resource": "*"})
+    fixes = [suggest_fix(authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=deny)),
+             suggest_fix(authorize_kms(BOB, "kms:ScheduleKeyDeletion", KEY, key_policy=key_policy(root_stmt(EXT)))),
+             suggest_fix(authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(
+                 {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*",
+                  "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}})), key_manager="AWS")]
+    for fix in fixes:
+        assert fix is not None and not fix.possible and fix.summary and fix.reason
+        assert fix.reason not in fix.summary and fix.summary not in fix.reason
 
 
 def test_apply_fix_handles_single_object_statement_and_sid_clash() -> None:
