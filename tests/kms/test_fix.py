@@ -296,6 +296,51 @@ def test_suggest_fix_for_a_service_principal_is_scoped_to_its_source_arn() -> No
                        {"aws:SourceArn": stray, "kms:EncryptionContext:aws:cloudtrail:arn": stray}).allowed
 
 
+def _trail_ctx(trail: str) -> dict[str, str]:
+    return {"aws:SourceArn": trail, "kms:EncryptionContext:aws:cloudtrail:arn": trail}
+
+
+def test_suggest_fix_service_statement_with_source_arn_is_extended_not_duplicated() -> None:
+    # The second trail misses a statement scoped to the first one only by its aws:SourceArn: the
+    # narrowest fix adds that trail to the condition, and is not flagged as unconditioned.
+    first, second = (f"arn:aws:cloudtrail:us-east-1:{EXT}:trail/{n}" for n in ("a", "b"))
+    scoped = {"Sid": "AllowTrails", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+              "Action": "kms:GenerateDataKey", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceArn": first}}}
+    kp = {"Version": "2012-10-17", "Statement": [root_stmt(), scoped]}
+    fix = suggest_fix(_decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", kp, None, _trail_ctx(second)))
+    assert fix is not None and fix.possible and not fix.risky and not fix.warning
+    assert fix.merge and fix.replaces_index == 1
+    assert fix.summary == (f"add `{second}` to the aws:SourceArn condition of statement `AllowTrails` of the key policy")
+    fixed = json.loads(apply_fix(json.dumps(kp, indent=2), fix))
+    assert len(fixed["Statement"]) == 2
+    assert fixed["Statement"][1]["Condition"] == {"StringEquals": {"aws:SourceArn": [first, second]}}
+    for trail in (first, second):
+        assert _decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", fixed, None, _trail_ctx(trail)).allowed
+    stray = "arn:aws:cloudtrail:us-east-1:999999999999:trail/stray"
+    assert not _decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", fixed, None, _trail_ctx(stray)).allowed
+
+
+def test_suggest_fix_bypass_warning_does_not_say_no_condition_for_a_conditioned_statement() -> None:
+    # A statement that misses on another condition (not the service's scope) is not extended; the new
+    # statement carries aws:SourceArn, so the warning must not claim it has no condition.
+    trail = f"arn:aws:cloudtrail:us-east-1:{EXT}:trail/a"
+    other = {"Sid": "OnlyTagged", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "kms:GenerateDataKey", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:EncryptionContext:team": "audit"}}}
+    kp = {"Version": "2012-10-17", "Statement": [root_stmt(), other]}
+    fix = suggest_fix(_decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", kp, None, _trail_ctx(trail)))
+    assert fix is not None and fix.possible and not fix.merge and fix.risky
+    assert "has no condition" not in fix.warning
+    assert "does not keep the kms:EncryptionContext:team condition" in fix.warning
+
+
+def test_apply_fix_merge_refuses_a_statement_without_the_condition() -> None:
+    fix = Fix(Gate.KEY_POLICY, OWN, "key policy", "s", {"Condition": {"StringEquals": {"aws:SourceArn": ["x"]}}}, 0,
+              False, "", True, "", merge=True)
+    with pytest.raises(FixError):
+        apply_fix(json.dumps({"Version": "2012-10-17", "Statement": [root_stmt()]}), fix)
+
+
 def test_suggest_fix_bucket_policy_for_a_service_principal_uses_source_account_when_no_arn() -> None:
     d = authorize("cloudtrail.amazonaws.com", "s3:PutObject", OBJECT, OWN, resource_policy=None, identity_policies=[],
                   context={"aws:SourceAccount": EXT})

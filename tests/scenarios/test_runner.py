@@ -113,6 +113,24 @@ def test_applying_the_engines_fixes_solves_the_handshake(spec: ScenarioSpec) -> 
     assert gates == ["key-policy", "iam-policy"]
 
 
+def test_cloudtrail_second_fix_extends_the_source_arn_condition() -> None:
+    # Two trails, one statement: the second Apply fix adds the second trail to the first statement's
+    # aws:SourceArn list, is not flagged broader than needed, and the stray trail stays refused.
+    spec = load_spec(DATA_DIR / "08-centralized-cloudtrail.toml")
+    docs: dict[str, str] = {}
+    for _ in range(3):
+        result = run_scenario(spec, docs)
+        if result.outcome == "success":
+            break
+        fix = result.failing_step.fix  # type: ignore[union-attr]
+        assert fix is not None and fix.applicable and not fix.risky and not fix.warning
+        docs[fix.document] = fix.new_text
+    assert result.solved, result.summary()
+    statements = json.loads(docs["key_policy"])["Statement"]
+    service = [s for s in statements if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
+    assert len(service) == 1 and len(service[0]["Condition"]["StringEquals"]["aws:SourceArn"]) == 2
+
+
 def test_sse_s3_upload_works_but_misses_the_customer_managed_key_objective() -> None:
     enc = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}'
     result = run_scenario(TRAP, {"bucket_encryption": enc})
