@@ -1,8 +1,10 @@
-"""The simulated multi-account AWS world.
+"""The simulated multi-account world KMS lives in.
 
 Responsible for the state a scenario builds in code: accounts, IAM principals with their
 identity policies, KMS keys (customer managed and the AWS managed `aws/s3` / `aws/ebs`),
-aliases, grants, and the services (`world.kms`, `world.s3`, `world.ec2`, `world.cloudtrail`).
+aliases, grants, the CloudTrail log, and the world's randomness and clock. It builds no
+service: the KMS service (kmslab.kms.service) and the services that call it (kmslab.aws) are
+given a world; kmslab.aws.world wires them all together.
 Every access decision goes through `World.authorize_kms` or `World.authorize_resource`, which
 call the one engine (kmslab.kms.authorize / kmslab.iam.authorize). Nothing else decides.
 
@@ -11,7 +13,7 @@ call the one engine (kmslab.kms.authorize / kmslab.iam.authorize). Nothing else 
     world.add_account("222222222222", "Account A")
     bob = world.add_user("111111111111", "bob", policies=[iam_policy_text])
     key = world.create_key("222222222222", policy_text=key_policy_text, alias="alias/reports")
-    world.kms.call(bob, "GenerateDataKey", {"KeyId": key.arn, "KeySpec": "AES_256"})
+    KMSService(world).call(bob, "GenerateDataKey", {"KeyId": key.arn, "KeySpec": "AES_256"})
 
 Must not: import Django; keep state in module globals (a world is rebuilt per run).
 """
@@ -70,11 +72,6 @@ def parse_or_raise(text: PolicySource, kind: PolicyKind, name: str) -> Policy:
 class World:
     def __init__(self, region: str = "us-east-1", *, seed: int | None = None, partition: str = "aws",
                  id_seed: str | None = None) -> None:
-        from kmslab.kms.cloudtrail_service import CloudTrailService
-        from kmslab.kms.ebs import EBSService
-        from kmslab.kms.s3 import S3Service
-        from kmslab.kms.service import KMSService
-
         self.region = region
         self.partition = partition
         self.seed = seed
@@ -91,10 +88,6 @@ class World:
         self.grants: dict[str, Grant] = {}  # by grant id
         self.trail_log: list[TrailEvent] = []
         self._tick = 0
-        self.kms = KMSService(self)
-        self.s3 = S3Service(self)
-        self.ec2 = EBSService(self)
-        self.cloudtrail = CloudTrailService(self)
 
     # ------------------------------------------------------------ randomness and time
     def random_bytes(self, n: int) -> bytes:

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from kmslab.aws.errors import NoSuchBucket, NoSuchKey, S3AccessDenied, S3KMSError
+from kmslab.aws.world import World
 from kmslab.kms.calls import Outcome
-from kmslab.kms.errors import NoSuchBucket, NoSuchKey, S3AccessDenied, S3KMSError
-from kmslab.kms.world import World
 from tests.kms.test_world import A, B, GUIDE_KEY_STATEMENT, doc, guide_iam_policy, make_world, root, root_statement, stmt
 
 BUCKET = "reports-a"

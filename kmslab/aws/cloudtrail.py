@@ -20,20 +20,19 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from kmslab.kms.calls import CallRecord, Outcome, ServiceResult
-from kmslab.kms.envelope import encrypt_stream
-from kmslab.kms.errors import (
-    AWSError,
+from kmslab.aws.chain import ServiceResult
+from kmslab.aws.errors import (
     InsufficientEncryptionPolicyException,
     InsufficientS3BucketPolicyException,
     TrailNotFoundException,
 )
-from kmslab.kms.s3 import SSE_KMS, StoredObject
-
-if TYPE_CHECKING:
-    from kmslab.kms.world import World
+from kmslab.aws.s3 import SSE_KMS, S3Service, StoredObject
+from kmslab.kms.calls import CallRecord, Outcome
+from kmslab.kms.envelope import encrypt_stream
+from kmslab.kms.errors import AWSError
+from kmslab.kms.service import KMSService
+from kmslab.kms.world import World
 
 SERVICE = "cloudtrail.amazonaws.com"
 
@@ -48,8 +47,10 @@ class Trail:
 
 
 class CloudTrailService:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, kms: KMSService, s3: S3Service) -> None:
         self.world = world
+        self.kms = kms
+        self.s3 = s3
         self.trails: dict[str, Trail] = {}
 
     def create_trail(self, account: str, name: str, *, bucket: str, kms_key_id: str) -> Trail:
@@ -72,7 +73,7 @@ class CloudTrailService:
         try:
             if trail is None:
                 raise TrailNotFoundException(f"Unknown trail: {trail_arn} for the user")
-            bucket = w.s3._bucket(trail.bucket)
+            bucket = self.s3._bucket(trail.bucket)
             stamp = w.now().strftime("%Y%m%dT%H%MZ")
             obj_key = f"AWSLogs/{trail.account}/CloudTrail/{w.region}/{trail.account}_CloudTrail_{w.region}_{stamp}.json"
             source = {"aws:SourceArn": trail.arn, "aws:SourceAccount": trail.account}
@@ -84,7 +85,7 @@ class CloudTrailService:
             if not decision.allowed:
                 raise InsufficientS3BucketPolicyException(f"Incorrect S3 bucket policy is detected for bucket: {bucket.name}", decision)
             ctx = {"aws:cloudtrail:arn": trail.arn}
-            traced = w.kms.call_traced(
+            traced = self.kms.call_traced(
                 SERVICE, "GenerateDataKey", {"KeyId": trail.kms_key_id, "KeySpec": "AES_256", "EncryptionContext": ctx},
                 source_arn=trail.arn, source_account=trail.account,
             )

@@ -30,26 +30,23 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from kmslab.iam.arn import is_account_id
-from kmslab.kms.calls import CallRecord, Outcome, ServiceResult
-from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
-from kmslab.kms.errors import (
-    AccessDeniedException,
-    AWSError,
+from kmslab.aws.chain import ServiceResult
+from kmslab.aws.errors import (
     EC2KMSError,
     InvalidParameter,
     InvalidParameterValue,
     InvalidSnapshotNotFound,
     InvalidVolumeNotFound,
-    KMSError,
     UnauthorizedOperation,
 )
+from kmslab.iam.arn import is_account_id
+from kmslab.kms.calls import CallRecord, Outcome
+from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
+from kmslab.kms.errors import AccessDeniedException, AWSError, KMSError
 from kmslab.kms.keys import KeyManager
-
-if TYPE_CHECKING:
-    from kmslab.kms.world import World
+from kmslab.kms.service import KMSService
+from kmslab.kms.world import World
 
 
 @dataclass(slots=True)
@@ -74,8 +71,9 @@ class Snapshot:
 
 
 class EBSService:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, kms: KMSService) -> None:
         self.world = world
+        self.kms = kms
         self.volumes: dict[str, Volume] = {}
         self.snapshots: dict[str, Snapshot] = {}
 
@@ -85,7 +83,7 @@ class EBSService:
 
     # ------------------------------------------------ helpers
     def _kms(self, calls: list[CallRecord], caller: str, op: str, params: Mapping[str, object]) -> dict[str, object]:
-        traced = self.world.kms.call_traced(caller, op, params, via_service=self.via)
+        traced = self.kms.call_traced(caller, op, params, via_service=self.via)
         calls.append(traced.record)
         if traced.error is not None:
             raise _relay(traced.error)

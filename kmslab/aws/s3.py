@@ -23,29 +23,27 @@ import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kmslab.iam.decision import Decision
-from kmslab.iam.policy import Policy, PolicyKind
-from kmslab.kms.calls import CallRecord, Outcome, ServiceResult
-from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
-from kmslab.kms.errors import (
-    AccessDeniedException,
-    AWSError,
+from kmslab.aws.chain import ServiceResult
+from kmslab.aws.errors import (
     BucketAlreadyExists,
     InvalidArgument,
-    KMSError,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
     S3AccessDenied,
     S3KMSError,
 )
-
-if TYPE_CHECKING:
-    from kmslab.kms.world import World
+from kmslab.iam.decision import Decision
+from kmslab.iam.policy import Policy, PolicyKind
+from kmslab.kms.calls import CallRecord, Outcome
+from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
+from kmslab.kms.errors import AccessDeniedException, AWSError, KMSError
+from kmslab.kms.service import KMSService
+from kmslab.kms.world import World, parse_or_raise
 
 SSE_S3 = "AES256"
 SSE_KMS = "aws:kms"
@@ -95,8 +93,9 @@ def _body(data: bytes | BinaryIO) -> BinaryIO:
 
 
 class S3Service:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, kms: KMSService) -> None:
         self.world = world
+        self.kms = kms
         self.buckets: dict[str, Bucket] = {}
         self._sse_s3_key = AESGCM(world.random_bytes(32))  # S3-owned key for SSE-S3
 
@@ -109,8 +108,6 @@ class S3Service:
         self, owner: str, name: str, *, policy_text: str | None = None, default_encryption: str = SSE_S3,
         kms_key_id: str = "", bucket_key: bool = False,
     ) -> Bucket:
-        from kmslab.kms.world import parse_or_raise
-
         if name in self.buckets:
             raise BucketAlreadyExists(f"The requested bucket name `{name}` is not available.")
         if default_encryption not in (SSE_S3, SSE_KMS):
@@ -124,8 +121,6 @@ class S3Service:
         return b
 
     def put_bucket_policy(self, name: str, policy_text: str) -> None:
-        from kmslab.kms.world import parse_or_raise
-
         b = self._bucket(name)
         b.policy = parse_or_raise(policy_text, PolicyKind.BUCKET_POLICY, f"Bucket policy of {name}")
         b.policy_text = policy_text
@@ -149,7 +144,7 @@ class S3Service:
             raise S3AccessDenied("Access Denied", decision)
 
     def _kms(self, calls: list[CallRecord], caller: str, op: str, params: Mapping[str, object]) -> dict[str, object]:
-        traced = self.world.kms.call_traced(caller, op, params, via_service=self.via)
+        traced = self.kms.call_traced(caller, op, params, via_service=self.via)
         calls.append(traced.record)
         if traced.error is not None:
             raise _relay(traced.error)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from kmslab.kms.errors import InsufficientEncryptionPolicyException, InsufficientS3BucketPolicyException
-from kmslab.kms.world import World
+from kmslab.aws.errors import InsufficientEncryptionPolicyException, InsufficientS3BucketPolicyException
+from kmslab.aws.world import World
 from tests.kms.test_world import A, B, C, doc, make_world, root_statement, stmt
 
 L = "444444444444"  # log-archive account
