@@ -248,7 +248,8 @@ def _fix(run: Run, decision: Decision) -> FixView | None:
 def _call_view(run: Run, c: CallRecord, depth: int) -> CallView:
     d = c.decision
     return CallView(
-        caller=c.caller, caller_label=run.labels.get(c.caller, c.caller), service=c.service, operation=c.operation,
+        caller=c.caller, caller_label=run.labels.get(c.caller) or _service_role_label(run, c.caller), service=c.service,
+        operation=c.operation,
         resource=c.resource, via_service=c.via_service, encryption_context=c.encryption_context,
         verdict=d.verdict.value if d is not None else "",
         gates=tuple(convert.gate_view(run.index, d, g) for g in d.gates) if d is not None else (),
@@ -304,3 +305,10 @@ def _trail(run: Run) -> tuple[AccountTrail, ...]:
         ))
     return tuple(AccountTrail(acct, run.spec.account_label(acct), tuple(records))
                  for acct, records in by_account.items())
+
+
+def _service_role_label(run: Run, caller: str) -> str:
+    """EC2's infrastructure role session (the grantee of EBS's grants) is named for what it is."""
+    if ":assumed-role/aws:ec2-infrastructure/" in caller:
+        return f"EC2, under the grant ({run.spec.account_label(caller.split(':')[4])})"
+    return caller
