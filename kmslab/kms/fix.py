@@ -198,6 +198,30 @@ def _key_policy_fix(d: Decision) -> Fix:
                "", cite.CROSS_ACCOUNT if req.cross_account else cite.KEY_POLICIES, then)
 
 
+def _enable_iam_fix(d: Decision) -> Fix | None:
+    """In the key's own account, when the caller's IAM policy would allow the request but is
+    ignored because the key policy does not enable IAM policies: the fix is the statement that
+    enables them, AWS's default key policy statement for the account, not a statement naming the
+    caller (which would work while leaving the IAM policy ignored).
+
+    # AWS: "Allows access to the AWS account and enables IAM policies"
+    # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam)
+    """
+    c, req = d.request.caller, d.request
+    iam = d.gate(Gate.IAM_POLICY)
+    if req.cross_account or c.kind in ("service", "root") or iam is None or iam.counted or not iam.verdict.allowed:
+        return None
+    root = f"arn:aws:iam::{c.account}:root"
+    stmt = {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*",
+            "Resource": "*"}
+    names = " and ".join(sorted({r.policy_name for r in iam.statements})) or "the caller's IAM policy"
+    summary = (f"add the default key policy statement that enables IAM policies for account {c.account} "
+               f"(`Enable IAM User Permissions`: `{root}`, `kms:*`), so {names} takes effect; narrower: the "
+               f"same statement with only `{req.action}` enables IAM policies for that action alone")
+    return Fix(Gate.KEY_POLICY, req.resource_account, "key policy", summary, stmt, None, False, "", True, "",
+               cite.KEY_POLICY_DEFAULT)
+
+
 def _bucket_policy_fix(d: Decision) -> Fix:
     """An allow in the bucket policy naming the exact bucket or object ARN (a bucket policy's Resource
     must name the bucket or its objects; there is no "*" meaning "this resource" as in a key policy)."""
@@ -276,7 +300,7 @@ def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER", grant_fixe
                                summary=f"ask the owner of account {d.request.resource_account} to allow "
                                        f"{d.request.action} in the key policy")
         grant_fix = _grant_fix(d) if grant_fixes else None
-        return grant_fix or _extend_fix(d, Gate.KEY_POLICY) or _key_policy_fix(d)
+        return grant_fix or _extend_fix(d, Gate.KEY_POLICY) or _enable_iam_fix(d) or _key_policy_fix(d)
     return _iam_fix(d)
 
 

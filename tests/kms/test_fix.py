@@ -16,6 +16,10 @@ from kmslab.kms.fix import AWS_MANAGED_REASON, Fix, FixError, apply_fix, suggest
 from tests.kms.golden.builders import ALICE, BOB, EXT, KEY, OWN, iam_policy, key_policy, root_stmt, seed_key_policy
 
 
+ENCRYPT_ONLY_STMT = {"Sid": "AllowEncrypt", "Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "kms:Encrypt",
+                     "Resource": "*"}
+
+
 def test_suggest_fix_allowed_request_returns_none() -> None:
     d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy({**root_stmt(), "Principal": {"AWS": ALICE}}))
     assert suggest_fix(d) is None
@@ -378,3 +382,25 @@ def test_suggest_fix_leaves_grants_alone_when_they_are_not_the_learners() -> Non
     assert suggest_fix(d).gate is Gate.GRANT  # type: ignore[union-attr]
     fix = suggest_fix(d, grant_fixes=False)
     assert fix is not None and fix.gate is Gate.KEY_POLICY and fix.then is not None
+
+
+def test_suggest_fix_ignored_iam_policy_proposes_the_statement_that_enables_iam_policies() -> None:
+    # AWS: the default key policy statement for the account "enables IAM policies"
+    # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam)
+    kp = {"Version": "2012-10-17", "Statement": [ENCRYPT_ONLY_STMT]}
+    alice_iam = iam_policy({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}, name="alice's IAM policy")
+    d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(ENCRYPT_ONLY_STMT), identity_policies=[alice_iam])
+    fix = suggest_fix(d)
+    assert fix is not None and fix.possible and fix.gate is Gate.KEY_POLICY and not fix.risky
+    assert fix.statement == {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+                             "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"}, "Action": "kms:*", "Resource": "*"}
+    assert "alice's IAM policy takes effect" in fix.summary and "narrower" in fix.summary
+    fixed = json.loads(apply_fix(json.dumps(kp), fix))
+    after = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(*fixed["Statement"]), identity_policies=[alice_iam])
+    assert after.allowed and after.rule == "key-policy-enables-iam"
+
+
+def test_suggest_fix_without_an_iam_allow_still_names_the_caller_in_the_key_policy() -> None:
+    d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(ENCRYPT_ONLY_STMT))
+    fix = suggest_fix(d)
+    assert fix is not None and fix.statement["Principal"] == {"AWS": ALICE}

@@ -131,6 +131,29 @@ def test_cloudtrail_second_fix_extends_the_source_arn_condition() -> None:
     assert len(service) == 1 and len(service[0]["Condition"]["StringEquals"]["aws:SourceArn"]) == 2
 
 
+SAME_ACCOUNT = load_spec(DATA_DIR / "05-same-account-no-root-statement.toml")
+
+
+def test_same_account_naming_alice_works_but_does_not_solve() -> None:
+    # The scenario teaches that IAM policies take effect only once the key policy enables them:
+    # naming alice in the key policy makes both steps work and leaves her IAM policy ignored.
+    kp = json.loads(SAME_ACCOUNT.document("key_policy").text)
+    kp["Statement"].append({"Sid": "Alice", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:user/alice"},
+                            "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"})
+    result = run_scenario(SAME_ACCOUNT, {"key_policy": json.dumps(kp)})
+    assert result.outcome == "success" and not result.solved
+    objective = next(o for o in result.objectives if o.id == "iam-policy-takes-effect")
+    assert not objective.met and "still ignored" in objective.detail
+
+
+def test_same_account_one_apply_fix_enables_iam_policies_and_solves() -> None:
+    fix = run_scenario(SAME_ACCOUNT, {}).failing_step.fix  # type: ignore[union-attr]
+    assert fix is not None and fix.applicable and "enables IAM policies" in fix.summary
+    result = run_scenario(SAME_ACCOUNT, {fix.document: fix.new_text})
+    assert result.solved, result.summary()
+    assert all(not any("is ignored" in e.text for e in s.explanation) for s in result.steps)
+
+
 def test_sse_s3_upload_works_but_misses_the_customer_managed_key_objective() -> None:
     enc = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}'
     result = run_scenario(TRAP, {"bucket_encryption": enc})
