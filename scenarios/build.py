@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kmslab.iam.arn import key_arn
 from kmslab.iam.decision import Decision
@@ -216,6 +216,10 @@ def _run_step(run: Run, index: int, step: Step) -> StepResult:
     run.outputs.append(result.response)
     calls = tuple(_call_view(run, c, depth=0 if i == 0 else 1) for i, c in enumerate(result.calls))
     failing = next((c for c in reversed(result.calls) if c.error_code), None)
+    if calls and failing is not None and failing is not result.calls[0] and failing.error_message and \
+            failing.error_message in calls[0].error_message:
+        # The learner's call relays the KMS call's message (as S3 and EC2 do): say so once, not again.
+        calls = (replace(calls[0], error_message=f"relayed from {failing.action} below"), *calls[1:])
     focus = failing if failing is not None else next(
         (c for c in reversed(result.calls) if c.service == "kms" and c.decision is not None), None)
     decision = focus.decision if focus is not None else None

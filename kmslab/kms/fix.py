@@ -137,7 +137,9 @@ def _iam_fix(d: Decision) -> Fix:
     iam = d.gate(Gate.IAM_POLICY)
     name = iam.statements[0].policy_name if iam is not None and iam.statements else ""
     stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Action": a, "Resource": d.request.resource}
-    where = name or f"an IAM policy of {c.arn}"
+    # Who the policy belongs to, not the policy's name: a page shows the document's title beside the
+    # summary, and "to Account B IAM policy (in Account B IAM policy)" said it twice.
+    where = f"an IAM policy of {c.role_arn if c.kind == 'assumed-role' else c.arn}"
     warning = _bypass_warning(d, Gate.IAM_POLICY)
     noun = resource_noun(d)
     return Fix(Gate.IAM_POLICY, c.account, name, f"add `{a}` on this {noun}'s ARN to {where}", stmt, None,

@@ -32,7 +32,7 @@ def test_suggest_fix_cross_account_missing_iam_adds_exact_action_on_key() -> Non
     assert fix is not None and fix.possible and not fix.risky
     assert (fix.gate, fix.account, fix.policy_name) == (Gate.IAM_POLICY, EXT, "bob's IAM policy")
     assert fix.statement == {"Sid": "AllowGenerateDataKey", "Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": KEY}
-    assert fix.summary == "add `kms:GenerateDataKey` on this key's ARN to bob's IAM policy"
+    assert fix.summary == f"add `kms:GenerateDataKey` on this key's ARN to an IAM policy of {BOB}"
 
 
 def test_suggest_fix_cross_account_missing_key_policy_allows_account_root_then_iam() -> None:
@@ -219,7 +219,8 @@ def test_suggest_fix_bucket_cross_account_missing_iam_names_object_arn() -> None
     fix = suggest_fix(d, key_manager="AWS")  # the key's manager has no say over a bucket decision
     assert fix is not None and fix.possible and not fix.risky
     assert (fix.gate, fix.account, fix.policy_name) == (Gate.IAM_POLICY, EXT, "bob's IAM policy")
-    assert fix.summary == "add `s3:PutObject` on this object's ARN to bob's IAM policy"
+    assert fix.summary == f"add `s3:PutObject` on this object's ARN to an IAM policy of {BOB}"
+    assert fix.policy_name not in fix.summary  # the page shows the document's title beside it
     assert fix.statement == {"Sid": "AllowPutObject", "Effect": "Allow", "Action": "s3:PutObject", "Resource": OBJECT}
     assert fix.citation == cite.S3_CROSS_ACCOUNT
 

@@ -154,6 +154,21 @@ def test_same_account_one_apply_fix_enables_iam_policies_and_solves() -> None:
     assert all(not any("is ignored" in e.text for e in s.explanation) for s in result.steps)
 
 
+def test_failed_step_shows_the_access_denied_message_once_per_origin() -> None:
+    # S3 relays KMS's message: the learner's call says where it came from instead of repeating it,
+    # and the fix names whose IAM policy to edit, not the document title the page shows beside it.
+    step = run_scenario(UPLOAD, {}).failing_step
+    assert step is not None and step.error_message
+    texts = [c.error_message for c in step.calls]
+    assert texts.count(step.error_message) == 1 and texts[0] == "relayed from kms:GenerateDataKey below"
+    assert step.calls[-1].error_message == step.error_message
+    fixes = [step.fix] if step.fix else []
+    iam_fix = run_scenario(UPLOAD, {step.fix.document: step.fix.new_text}).failing_step.fix  # type: ignore[union-attr]
+    fixes.append(iam_fix)
+    for fix in fixes:
+        assert fix is not None and fix.document_title and fix.document_title not in fix.summary
+
+
 def test_sse_s3_upload_works_but_misses_the_customer_managed_key_objective() -> None:
     enc = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}'
     result = run_scenario(TRAP, {"bucket_encryption": enc})
