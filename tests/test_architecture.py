@@ -180,3 +180,18 @@ def test_architecture_cycle_finder_catches_a_cycle_through_a_function_level_impo
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"], ["pkg.d", "pkg.e"]]
     del modules["pkg.c"], modules["pkg.e"]
     assert cycles(import_graph(modules, {m: "pkg" for m in modules})) == []
+
+
+def function_level_imports(source: str) -> list[int]:
+    """Line numbers of imports made inside a function (usually a dodged import cycle)."""
+    tree = ast.parse(source)
+    return sorted({sub.lineno for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   for sub in ast.walk(node) if isinstance(sub, (ast.Import, ast.ImportFrom))})
+
+
+@pytest.mark.parametrize("folder", ["kmslab/kms", "kmslab/aws"])
+def test_architecture_kms_and_aws_import_at_module_level_only(folder: str) -> None:
+    found = [f"{path.relative_to(ROOT)}:{line}" for path in sorted((ROOT / folder).rglob("*.py"))
+             for line in function_level_imports(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert function_level_imports("import os\ndef f():\n    import json\n    def g():\n        from . import x\n") == [3, 5]

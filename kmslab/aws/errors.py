@@ -63,6 +63,14 @@ class InvalidArgument(S3Error):
     code = "InvalidArgument"
 
 
+class InvalidPart(S3Error):
+    code = "InvalidPart"
+
+
+class InvalidPartOrder(S3Error):
+    code = "InvalidPartOrder"
+
+
 class BucketAlreadyExists(S3Error):
     code = "BucketAlreadyExists"
 

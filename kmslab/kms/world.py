@@ -15,6 +15,8 @@ call the one engine (kmslab.kms.authorize / kmslab.iam.authorize). Nothing else 
     key = world.create_key("222222222222", policy_text=key_policy_text, alias="alias/reports")
     KMSService(world).call(bob, "GenerateDataKey", {"KeyId": key.arn, "KeySpec": "AES_256"})
 
+    again = World(region="us-east-1", state=world.state)    # a world from stored state
+
 Must not: import Django; keep state in module globals (a world is rebuilt per run).
 """
 
@@ -23,14 +25,16 @@ from __future__ import annotations
 import os
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from kmslab.iam import authorize as iam_authorize
 from kmslab.iam.arn import is_account_id, key_arn
 from kmslab.iam.decision import Decision, Gate
 from kmslab.iam.parse import parse_policy
 from kmslab.iam.policy import Policy, PolicyKind
+from kmslab.kms import authorize as kms_authorize
 from kmslab.kms.errors import MalformedPolicyDocumentException, ValidationException
 from kmslab.kms.grants import Grant
 from kmslab.kms.keys import Alias, KeyManager, KmsKey
@@ -56,6 +60,19 @@ class Principal:
     policies: list[Policy] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class WorldState:
+    """Everything a world holds. Give one to `World` to build a world from stored state: the
+    world keeps these containers and updates them in place."""
+
+    accounts: dict[str, Account] = field(default_factory=dict)
+    principals: dict[str, Principal] = field(default_factory=dict)  # by ARN
+    keys: dict[str, KmsKey] = field(default_factory=dict)  # by key ARN
+    aliases: dict[tuple[str, str], Alias] = field(default_factory=dict)  # (account, "alias/name")
+    grants: dict[str, Grant] = field(default_factory=dict)  # by grant id
+    trail_log: list[TrailEvent] = field(default_factory=list)
+
+
 def parse_or_raise(text: PolicySource, kind: PolicyKind, name: str) -> Policy:
     """A Policy from text (via the engine's parser) or as given; error findings raise
     MalformedPolicyDocumentException carrying them."""
@@ -71,7 +88,11 @@ def parse_or_raise(text: PolicySource, kind: PolicyKind, name: str) -> Policy:
 
 class World:
     def __init__(self, region: str = "us-east-1", *, seed: int | None = None, partition: str = "aws",
-                 id_seed: str | None = None) -> None:
+                 id_seed: str | None = None, state: WorldState | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        """`seed` makes ids and key material repeatable (tests); `id_seed` makes only the ids
+        repeatable (scenario runs); `state` is what the world starts from (empty by default);
+        `clock` replaces the deterministic clock."""
         self.region = region
         self.partition = partition
         self.seed = seed
@@ -81,12 +102,14 @@ class World:
         # (key material and grant tokens stay random). Without id_seed or seed, ids are random.
         # SIMULATION: AWS draws each id once, at random; a scenario's worlds are rebuilt per run.
         self._ids: random.Random | None = random.Random(f"ids:{id_seed}") if id_seed is not None else self._rng
-        self.accounts: dict[str, Account] = {}
-        self.principals: dict[str, Principal] = {}
-        self.keys: dict[str, KmsKey] = {}  # by key ARN
-        self.aliases: dict[tuple[str, str], Alias] = {}  # (account, "alias/name")
-        self.grants: dict[str, Grant] = {}  # by grant id
-        self.trail_log: list[TrailEvent] = []
+        self.state = WorldState() if state is None else state
+        self.accounts = self.state.accounts
+        self.principals = self.state.principals
+        self.keys = self.state.keys
+        self.aliases = self.state.aliases
+        self.grants = self.state.grants
+        self.trail_log = self.state.trail_log
+        self._clock = clock
         self._tick = 0
 
     # ------------------------------------------------------------ randomness and time
@@ -106,7 +129,9 @@ class World:
         return self._ids.randbytes(n).hex() if self._ids is not None else os.urandom(n).hex()
 
     def now(self) -> datetime:
-        """A deterministic clock: one second per event from a fixed start."""
+        """The injected clock, else a deterministic one: one second per event from a fixed start."""
+        if self._clock is not None:
+            return self._clock()
         self._tick += 1
         return START + timedelta(seconds=self._tick)
 
@@ -239,10 +264,8 @@ class World:
 
         `key_policy` replaces the key's own policy (the lockout safety check asks about a
         policy before it is attached)."""
-        from kmslab.kms.authorize import authorize_kms
-
         try:
-            return authorize_kms(
+            return kms_authorize.authorize_kms(
                 caller,
                 action,
                 key.arn,
@@ -267,10 +290,8 @@ class World:
         context: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Decision:
         """Ask the engine about a non-KMS resource (an S3 bucket or object, `*` for CreateKey)."""
-        from kmslab.iam.authorize import authorize
-
         try:
-            return authorize(
+            return iam_authorize.authorize(
                 caller,
                 action,
                 resource,
