@@ -314,5 +314,5 @@ def _trail(run: Run) -> tuple[AccountTrail, ...]:
 def _service_role_label(run: Run, caller: str) -> str:
     """EC2's infrastructure role session (the grantee of EBS's grants) is named for what it is."""
     if ":assumed-role/aws:ec2-infrastructure/" in caller:
-        return f"EC2, under the grant ({run.spec.account_label(caller.split(':')[4])})"
+        return f"EC2 ({run.spec.account_label(caller.split(':')[4])})"
     return caller

@@ -89,7 +89,9 @@ def _focus_call(steps: tuple[StepResult, ...]) -> CallView | None:
         calls = [c for c in step.calls if c.verdict]
         failing = [c for c in calls if c.error_code]
         kms = [c for c in calls if c.service == "kms"]
-        for candidate in (failing, kms, calls):
+        # the learner's caller's KMS calls first: one EC2 makes under a grant is not the handshake
+        own = [c for c in kms if step.calls and c.caller == step.calls[0].caller]
+        for candidate in (failing, own, kms, calls):
             if candidate:
                 return candidate[-1]  # the deepest: the KMS call a service made, not its relay
     return None

@@ -143,7 +143,10 @@ def _diagram_call(result: RunResult | None) -> tuple[str, str]:
     steps = [failing] if failing is not None else list(reversed(result.steps))
     for step in steps:
         calls = [c for c in step.calls if c.verdict]
+        # Prefer the learner's own caller: a KMS call EC2 makes under a grant is not the handshake.
+        own = step.calls[0].caller if step.calls else ""
         pick = next((c for c in calls if c.verdict != "Allowed"), None) or next(
+            (c for c in reversed(calls) if c.service == "kms" and c.caller == own), None) or next(
             (c for c in reversed(calls) if c.service == "kms"), None) or (calls[-1] if calls else None)
         if pick is not None:
             return pick.caller_label, pick.action

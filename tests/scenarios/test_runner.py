@@ -313,6 +313,17 @@ def test_diagram_follows_the_failing_call() -> None:
     assert (done.key_policy_state, done.iam_policy_state, done.call_state) == ("allowed", "allowed", "allowed")
 
 
+def test_diagram_after_solving_ebs_shows_the_operators_call_not_ec2s_grant_decrypt() -> None:
+    spec = load_spec(DATA_DIR / "02-ebs-snapshot-sharing.toml")
+    result = run_scenario(spec, dict(spec.solution))
+    assert result.solved
+    last = result.steps[-1]
+    assert any(c.caller_label == "EC2 (Account B)" and c.operation == "Decrypt" for c in last.calls)
+    diagram = result.diagram
+    # the operator's own call: both gates allow (EC2's Decrypt has no IAM allow; only its grant does)
+    assert (diagram.key_policy_state, diagram.iam_policy_state, diagram.call_state) == ("allowed", "allowed", "allowed")
+
+
 def test_summary_is_json_serialisable_and_names_the_failure() -> None:
     result = run_scenario(UPLOAD, {})
     summary = json.loads(json.dumps(result.summary()))
