@@ -11,7 +11,7 @@ Must not: decide anything, or write HTML (the templates in templates/scenarios/ 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kmslab.iam.decision import Gate, GateResult, Verdict
 from kmslab.kms.calls import CallRecord
@@ -80,6 +80,7 @@ class ShownCall:
     depth: int  # 0 for the learner's call, 1 for a call a service made on their behalf
     badge: Badge | None  # None when the call was not authorized itself (e.g. ec2:CreateVolume)
     gates: tuple[ShownGate, ...]
+    relayed_from: str = ""  # the learner's call relays a deeper call's error (as S3 and EC2 do): its action
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +129,14 @@ def show(run: RunResult, spec: ScenarioSpec) -> ShownRun:
 
 def _step(run: RunResult, spec: ScenarioSpec, step: StepResult) -> ShownStep:
     doc = spec.document(step.fix.document) if step.fix is not None and step.fix.document else None
-    return ShownStep(step, OUTCOMES[step.outcome],
-                     tuple(_call(run, c, 0 if i == 0 else 1) for i, c in enumerate(step.calls)),
-                     doc.title if doc is not None else "")
+    calls = [_call(run, c, 0 if i == 0 else 1) for i, c in enumerate(step.calls)]
+    if calls and calls[0].record.error_message:
+        # Say the relayed message once, where it was decided, not again on the learner's call.
+        origin = next((c.record for c in reversed(calls[1:]) if c.record.error_message
+                       and c.record.error_message in calls[0].record.error_message), None)
+        if origin is not None:
+            calls[0] = replace(calls[0], relayed_from=origin.action)
+    return ShownStep(step, OUTCOMES[step.outcome], tuple(calls), doc.title if doc is not None else "")
 
 
 def _call(run: RunResult, c: CallRecord, depth: int) -> ShownCall:
@@ -154,7 +160,7 @@ def call_to_show(run: RunResult) -> CallRecord | None:
     for step in pool:
         authorized = tuple(c for c in step.calls if c.decision is not None)
         if authorized:
-            return focus_call(authorized) or authorized[-1]
+            return focus_call(authorized, step.calls[0].caller) or authorized[-1]
     return None
 
 

@@ -12,14 +12,32 @@ Volume data is really encrypted (envelope.py) under a data key protected by the 
     world.ec2.copy_snapshot(carol, snap_id, kms_key_id=carols_key.arn)
     world.ec2.create_volume(carol, snapshot_id=copy_id); world.ec2.read_volume(carol, vol_id)
 
-# AWS: (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html,
-# https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html)
+Who makes each KMS call, as AWS documents it:
+- AS THE CALLER, through EC2 (kms:ViaService = ec2.REGION.amazonaws.com): DescribeKey,
+  GenerateDataKeyWithoutPlaintext on the volume's key, CreateGrant (kms:GrantIsForAWSResource =
+  true) and, for a copy under another key, ReEncrypt (kms:ReEncryptFrom on the source key,
+  kms:ReEncryptTo on the destination key). The caller's key policy and IAM policy must allow these.
+- BY EC2 UNDER THE GRANT: Decrypt of a data key, made by the account's EC2 infrastructure
+  principal (arn:aws:sts::ACCT:assumed-role/aws:ec2-infrastructure/RESOURCE), which the grant
+  the caller created names; no policy of the caller needs kms:Decrypt for it.
+
+# AWS: volume from a snapshot: "Amazon EC2 sends a GenerateDataKeyWithoutPlaintext request to AWS KMS,
+# specifying the KMS key that you chose for volume encryption"; on attach "Amazon EC2 sends a
+# CreateGrant request to AWS KMS so that it can decrypt the data key"
+# (https://docs.aws.amazon.com/ebs/latest/userguide/how-ebs-encryption-works.html)
+# AWS: the Decrypt is made by `assumed-role/aws:ec2-infrastructure/...`, the grantee of the grant
+# (https://docs.aws.amazon.com/kms/latest/developerguide/ct-ec2two.html)
+# AWS: users of a shared key need DescribeKey, CreateGrant, GenerateDataKey,
+# GenerateDataKeyWithoutPlaintext, ReEncrypt and Decrypt on it, CreateGrant best limited with
+# kms:GrantIsForAWSResource (https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html);
+# sharing (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html)
 # SIMULATION: EC2 API permissions (ec2:CreateVolume, ec2:CopySnapshot, ...) are not checked;
 # only the KMS permissions the flow needs are, through the engine.
-# SIMULATION: EC2's exact sequence of KMS calls is not documented; ours uses DescribeKey,
-# CreateGrant, GenerateDataKeyWithoutPlaintext, ReEncrypt and Decrypt, the permissions the EBS
-# guide lists for users of a shared key (it also lists kms:GenerateDataKey).
-# SIMULATION: AWS grants EBS's own internal principal; our grants name the caller.
+# SIMULATION: EC2 does not document every KMS call of a copy; ours is DescribeKey and CreateGrant
+# on the source key, ReEncrypt to the destination key and DescribeKey on it, all as the caller. No
+# documented call of these flows uses kms:GenerateDataKey (with plaintext): it is never required.
+# SIMULATION: a volume made from a snapshot always gets a new data key (AWS reuses the snapshot's
+# when the key is the same); the snapshot's data key is read by EC2 under a grant on its key.
 # SIMULATION: AWS often reports KMS failures asynchronously (a snapshot or volume in the
 # `error` state); we fail the request with UnauthorizedOperation / KMS.<code>.
 Must not: decide access (the engine does).
@@ -70,6 +88,10 @@ class Snapshot:
     shared_with: set[str] = field(default_factory=set)
 
 
+# AWS: the role EC2 acts as when it uses a grant (https://docs.aws.amazon.com/kms/latest/developerguide/ct-ec2two.html)
+INFRASTRUCTURE_ROLE = "aws:ec2-infrastructure"
+
+
 class EBSService:
     def __init__(self, world: World, kms: KMSService, *, volumes: dict[str, Volume] | None = None,
                  snapshots: dict[str, Snapshot] | None = None) -> None:
@@ -82,11 +104,19 @@ class EBSService:
 
     # ------------------------------------------------ helpers
 
+    def _infrastructure(self, caller: str) -> str:
+        """The role EC2 acts as in the caller's account (created on first use, no policies)."""
+        account = self.world.identity_of(caller).account
+        role = f"arn:{self.world.partition}:iam::{account}:role/{INFRASTRUCTURE_ROLE}"
+        if role not in self.world.principals:
+            self.world.add_role(account, INFRASTRUCTURE_ROLE)
+        return role
+
     def _grant(self, calls: list[CallRecord], caller: str, key_arn: str, resource_id: str) -> None:
-        who = self.world.identity_of(caller)
-        grantee = who.role_arn or who.arn
+        """CreateGrant, as the caller through EC2, letting EC2's infrastructure role Decrypt the
+        data key of `resource_id` (and nothing else)."""
         self._kms(calls, caller, "CreateGrant", {
-            "KeyId": key_arn, "GranteePrincipal": grantee, "Operations": ["Decrypt"],
+            "KeyId": key_arn, "GranteePrincipal": self._infrastructure(caller), "Operations": ["Decrypt"],
             "Constraints": {"EncryptionContextSubset": {"aws:ebs:id": resource_id}},
         })
 
@@ -150,24 +180,39 @@ class EBSService:
             else:
                 snap = self._visible_snapshot(caller, snapshot_id)
                 dst = kms_key_id or (snap.kms_key_arn if snap.account == account else self._key_for(caller, None))
-                key_arn, edk = self._rewrap(calls, caller, snap.kms_key_arn, snap.encrypted_data_key, snap.snapshot_id, dst, vol_id)
-                if key_arn != snap.kms_key_arn:
-                    self._grant(calls, caller, key_arn, vol_id)
-                self._decrypt_key(calls, caller, edk, vol_id)  # attaching: EC2 decrypts the data key
-                volume = Volume(vol_id, account, key_arn, edk, snap.body, snapshot_id)
+                # The volume's key, as for a new volume: DescribeKey, GenerateDataKeyWithoutPlaintext
+                # and CreateGrant as the caller.
+                described = self._kms(calls, caller, "DescribeKey", {"KeyId": dst})
+                key_arn = str(described["KeyMetadata"]["Arn"])  # type: ignore[index]
+                resp = self._kms(calls, caller, "GenerateDataKeyWithoutPlaintext", {
+                    "KeyId": key_arn, "KeySpec": "AES_256", "EncryptionContext": {"aws:ebs:id": vol_id}})
+                edk = resp["CiphertextBlob"]
+                assert isinstance(edk, bytes)
+                self._grant(calls, caller, key_arn, vol_id)
+                # The snapshot's key: EC2 reads the snapshot's data key under a grant the caller makes.
+                if snap.kms_key_arn != key_arn:
+                    self._kms(calls, caller, "DescribeKey", {"KeyId": snap.kms_key_arn})
+                self._grant(calls, caller, snap.kms_key_arn, snap.snapshot_id)
+                old_key = self._decrypt_key(calls, caller, snap.encrypted_data_key, snap.snapshot_id)
+                data_key = self._decrypt_key(calls, caller, edk, vol_id)
+                body = _reencrypt(snap.body, old_key, data_key, key_arn, edk)
+                volume = Volume(vol_id, account, key_arn, edk, body, snapshot_id)
         except AWSError as exc:
             return self._result("CreateVolume", caller, vol_id, calls, None, exc)
         self.volumes[vol_id] = volume
         return self._result("CreateVolume", caller, vol_id, calls, {"VolumeId": vol_id, "Encrypted": True, "KmsKeyId": volume.kms_key_arn}, None)
 
     def _decrypt_key(self, calls: list[CallRecord], caller: str, edk: bytes, resource_id: str) -> bytes:
-        resp = self._kms(calls, caller, "Decrypt", {"CiphertextBlob": edk, "EncryptionContext": {"aws:ebs:id": resource_id}})
+        """Decrypt a data key BY EC2 under the caller's grant: the caller is EC2's infrastructure role
+        session for the resource, which only the grant allows."""
+        infra = self.world.assume_role(self._infrastructure(caller), resource_id)
+        resp = self._kms(calls, infra, "Decrypt", {"CiphertextBlob": edk, "EncryptionContext": {"aws:ebs:id": resource_id}})
         key = resp["Plaintext"]
         assert isinstance(key, bytes)
         return key
 
     def read_volume(self, caller: str, volume_id: str) -> ServiceResult:
-        """Attach and read: Decrypt the volume's data key as the caller, decrypt the data."""
+        """Attach and read: EC2 decrypts the volume's data key under its grant, then the data."""
         calls: list[CallRecord] = []
         try:
             vol = self.volumes.get(volume_id) if isinstance(volume_id, str) else None
@@ -236,6 +281,17 @@ class EBSService:
             return self._result("CopySnapshot", caller, source_snapshot_id, calls, None, exc)
         self.snapshots[snap_id] = Snapshot(snap_id, account, key_arn, edk, src.body, source_snapshot_id)
         return self._result("CopySnapshot", caller, source_snapshot_id, calls, {"SnapshotId": snap_id, "KmsKeyId": key_arn}, None)
+
+
+def _reencrypt(body: bytes, old_key: bytes, new_key: bytes, key_arn: str, edk: bytes) -> bytes:
+    """The snapshot's data decrypted with its data key and encrypted with the volume's."""
+    src = io.BytesIO(body)
+    header, aad = read_header(src)
+    plain = io.BytesIO()
+    decrypt_stream(old_key, header, aad, src, plain)
+    out = io.BytesIO()
+    encrypt_stream(new_key, io.BytesIO(plain.getvalue()), out, key_id=key_arn, encrypted_data_key=edk)
+    return out.getvalue()
 
 
 def _relay(error: KMSError) -> AWSError:

@@ -42,9 +42,9 @@ class World(KMSWorld):
     """A KMS world with its services: `kms`, `s3`, `ec2` (EBS) and `cloudtrail`."""
 
     def __init__(self, region: str = "us-east-1", *, seed: int | None = None, partition: str = "aws",
-                 state: WorldState | None = None, services: ServiceState | None = None,
+                 id_seed: str | None = None, state: WorldState | None = None, services: ServiceState | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
-        super().__init__(region, seed=seed, partition=partition, state=state, clock=clock)
+        super().__init__(region, seed=seed, partition=partition, id_seed=id_seed, state=state, clock=clock)
         s = ServiceState() if services is None else services
         self.kms = KMSService(self)
         self.s3 = S3Service(self, self.kms, buckets=s.buckets, sse_s3_key=s.sse_s3_key)

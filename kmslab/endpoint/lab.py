@@ -72,7 +72,7 @@ def open_world(lab: Lab, scenario: Scenario) -> LabWorld:
         raise DocumentsInvalid(
             f"your saved document `{broken[0]}` has errors, so the lab cannot decide calls: fix it in the "
             "scenario's editor and save (Run) first")
-    run = build_world(spec, linted)
+    run = build_world(spec, linted, stable_ids=False)  # ids it stores must not repeat
     w = run.world
     # SIMULATION: the AWS managed keys (aws/s3, aws/ebs) of every account of the scenario exist
     # from the start here, with ids derived per learner, so what they encrypted decrypts later.

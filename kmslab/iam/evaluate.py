@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from kmslab.iam.conditions import ConditionError, evaluate_condition
 from kmslab.iam.decision import Element, ElementCheck, Gate, Request, StatementResult
 from kmslab.iam.policy import Policy, PolicyKind, Statement, Value, ValueBlock
-from kmslab.iam.principals import caller_labels, principal_match
+from kmslab.iam.principals import VIA_NONE, caller_labels, not_principal_spares, principal_match
 from kmslab.iam.variables import VARIABLES_VERSION, has_variables, protect, substitute
 from kmslab.iam.wildcard import wildcard_match
 
@@ -62,13 +62,14 @@ def principal_check(stmt: Statement, request: Request) -> tuple[ElementCheck | N
     block = stmt.principal
     if block is None:
         return None, ""
-    via = principal_match(block, request.caller)
-    # SIMULATION: NotPrincipal spares the caller when any entry names it (its ARN, its role for a
-    # session, or its account). AWS says that without the account ARN (and the role ARN for a
-    # session) a NotPrincipal Deny "might" deny the named principal too; we do not model that
-    # service-dependent case (reference_policies_elements_notprincipal.html).
     wanted = ("*",) if block.wildcard else tuple([f"{e.type.value}:{e.value.text}" for e in block.entries])
-    matched = bool(via) != block.negated
+    if block.negated:
+        # NotPrincipal names exceptions: every identity of the caller must be listed (principals.py).
+        via = VIA_NONE
+        matched = not not_principal_spares(block, request.caller)
+    else:
+        via = principal_match(block, request.caller)
+        matched = bool(via)
     return (ElementCheck(Element.PRINCIPAL, matched, wanted, caller_labels(request.caller),
                          negated=block.negated, span=block.span),
             via if matched and not block.negated else "")

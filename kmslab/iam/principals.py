@@ -134,6 +134,38 @@ def principal_match(block: PrincipalBlock, caller: Caller) -> str:
     return best
 
 
+def not_principal_spares(block: PrincipalBlock, caller: Caller) -> bool:
+    """Whether a `NotPrincipal` block exempts the caller (a Deny with it then does not apply).
+
+    AWS: a Deny with NotPrincipal is checked against each identity the request carries: the
+    account, then the role, then the session for an assumed-role user; each must be listed, or the
+    Deny applies. So [bob, the account] spares bob alone (not carol, whose own ARN is not listed),
+    and [session, its role, its account] spares that session alone; an account listed alone spares
+    only the account root. "When you explicitly deny access to an AWS account, you deny access to
+    all users contained in that account."
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html)
+    SIMULATION: AWS says leaving the account (or the role) out "might" deny the named principal
+    too, depending on the service; we always deny it, the outcome the documented examples avoid.
+    """
+    if block.wildcard:
+        return True
+    if caller.kind == "service":
+        return any(e.type is PrincipalType.SERVICE
+                   and (e.value.text == "*" or e.value.text.lower() == caller.arn.lower())
+                   for e in block.entries)
+    aws = [e.value.text for e in block.entries if e.type is PrincipalType.AWS]
+    if "*" in aws:
+        return True
+    root = f"arn:aws:iam::{caller.account}:root"
+    if not any(t == caller.account or t == root for t in aws):
+        return False
+    if caller.kind == "assumed-role" and caller.role_arn:
+        role = (caller.account, caller.role_arn.rsplit("/", 1)[-1])
+        if not any(_role_key(t) == role for t in aws):
+            return False
+    return caller.kind == "root" or caller.arn in aws
+
+
 def caller_labels(caller: Caller) -> tuple[str, ...]:
     """What a principal check reports as `got`: the caller ARN, plus the role ARN for a session."""
     return (caller.arn, caller.role_arn) if caller.kind == "assumed-role" else (caller.arn,)

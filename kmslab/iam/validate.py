@@ -7,8 +7,8 @@ Codes (besides parse's and validate_conditions'): missing-version, old-version, 
 unknown-element, duplicate-sid, invalid-sid, missing-principal, principal-in-identity-policy,
 missing-action, missing-resource, invalid-action, unknown-service, unknown-action,
 action-matches-nothing, redundant-action, notaction-with-allow, notprincipal-with-allow,
-notresource-with-allow, invalid-principal, public-access, broad-cross-account-access,
-no-cross-account-effect, invalid-resource-arn, key-not-by-arn, alias-arn-as-resource,
+notprincipal-missing-account, notresource-with-allow, invalid-principal, public-access,
+broad-cross-account-access, no-cross-account-effect, invalid-resource-arn, key-not-by-arn, alias-arn-as-resource,
 key-policy-resource-not-star.
 """
 
@@ -160,6 +160,8 @@ def _check_statement(kind: PolicyKind, stmt: Statement, account: str | None) -> 
         yield Finding("notprincipal-with-allow", _W, f"{stmt.label} uses `NotPrincipal` with `Allow`: it allows "
                       "everyone except the listed principals, including anonymous users", principal.span,
                       "name the allowed principals in `Principal` instead")
+    if not allow and principal is not None and principal.negated:
+        yield from _check_not_principal(stmt)
     yield from _check_actions(stmt)
     if principal is not None:
         yield from _check_principals(stmt)
@@ -170,6 +172,36 @@ def _check_statement(kind: PolicyKind, stmt: Statement, account: str | None) -> 
     if allow and kind is PolicyKind.IDENTITY and account:
         yield from _check_identity_cross_account(stmt, account)
     yield from check_conditions(stmt)
+
+
+def _check_not_principal(stmt: Statement) -> Iterator[Finding]:
+    """A Deny with NotPrincipal spares a principal only when its account (and, for a session, its
+    role) is listed too.
+
+    # AWS: "When you use NotPrincipal, you must also specify the account ARN of the not-denied
+    # principal. Otherwise, the policy might deny access to the entire account containing the
+    # principal." (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html)
+    """
+    assert stmt.principal is not None
+    listed = [e.value.text for e in stmt.principal.entries if e.type is PrincipalType.AWS]
+    accounts = {t for t in listed if is_account_id(t)} | {
+        p.account for p in map(parse_arn, listed) if p is not None and p.service == "iam" and p.resource == "root"}
+    roles = {(p.account, p.resource.rsplit("/", 1)[-1]) for p in map(parse_arn, listed)
+             if p is not None and p.service == "iam" and p.resource.startswith("role/")}
+    for text in listed:
+        parsed = parse_arn(text)
+        if parsed is None or (parsed.service == "iam" and parsed.resource == "root"):
+            continue
+        missing = [] if parsed.account in accounts else [f"`arn:aws:iam::{parsed.account}:root`"]
+        parts = parsed.resource.split("/")
+        if parsed.service == "sts" and parts[0] == "assumed-role" and len(parts) == 3 and \
+                (parsed.account, parts[1]) not in roles:
+            missing.insert(0, f"`arn:aws:iam::{parsed.account}:role/{parts[1]}`")
+        if missing:
+            yield Finding("notprincipal-missing-account", _W,
+                          f"{stmt.label} spares `{text}` with `NotPrincipal`, but not {' and '.join(missing)}: "
+                          "the Deny still applies to it", stmt.principal.span,
+                          f"add {' and '.join(missing)} to the `NotPrincipal` list")
 
 
 def _check_actions(stmt: Statement) -> Iterator[Finding]:

@@ -229,9 +229,36 @@ def _notes(d: Decision) -> list[Sentence]:
     if iam is not None and not iam.counted and iam.statements and d.request.caller.kind != "service":
         names = sorted({r.policy_name for r in iam.statements})
         verb = "is" if len(names) == 1 else "are"
-        out.append(Sentence(f"the key policy does not enable IAM policies for account {iam.account}, so "
-                            f"{' and '.join(names)} {verb} ignored", "note", cite.KEY_POLICY_DEFAULT))
+        enabling = _account_statements(d, iam.account)
+        if enabling:
+            # The account is named, but not for this action (aws/s3's metadata statement): per action.
+            actions = tuple(dict.fromkeys(w for r in enabling for c in r.checks if c.element is Element.ACTION
+                                          for w in c.wanted))
+            out.append(Sentence(f"the key policy enables IAM policies for account {iam.account} only for "
+                                f"{_q(actions)} ({_names(enabling)}), not for {d.request.action}, so "
+                                f"{' and '.join(names)} {verb} ignored for this request", "note",
+                                cite.KEY_POLICY_DEFAULT))
+        else:
+            out.append(Sentence(f"the key policy does not enable IAM policies for account {iam.account}, so "
+                                f"{' and '.join(names)} {verb} ignored", "note", cite.KEY_POLICY_DEFAULT))
     return out
+
+
+def _account_statements(d: Decision, account: str) -> tuple[StatementResult, ...]:
+    """Key policy Allow statements whose Principal names `account` itself (which enables IAM policies
+    for the actions they list) but whose Action does not cover this request."""
+    kp = d.gate(Gate.KEY_POLICY)
+    out = []
+    for r in kp.statements if kp is not None else ():
+        if r.statement.effect is not Effect.ALLOW or r.error:
+            continue
+        principal = next((c for c in r.checks if c.element is Element.PRINCIPAL), None)
+        action = next((c for c in r.checks if c.element is Element.ACTION), None)
+        if principal is None or action is None or principal.negated or not principal.matched or action.matched:
+            continue
+        if any(w.removeprefix("AWS:") in (account, f"arn:aws:iam::{account}:root") for w in principal.wanted):
+            out.append(r)
+    return tuple(out)
 
 
 def explain(decision: Decision) -> tuple[Sentence, ...]:

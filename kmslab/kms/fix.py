@@ -41,6 +41,9 @@ class Fix:
     reason: str
     citation: str = ""
     then: "Fix | None" = None  # a second edit needed too (cross-account: key policy and IAM policy)
+    # True: `statement` is {"Condition": {operator: {key: [values]}}} to merge into the statement at
+    # `replaces_index` (its values added to that condition's list), not a statement to put there.
+    merge: bool = False
 
 
 AWS_MANAGED_REASON = ("AWS managed keys cannot be used across accounts: their key policy cannot be changed; "
@@ -52,29 +55,79 @@ def _label(r: StatementResult) -> str:
     return f"`{r.statement.sid}`" if r.statement.sid else str(r.statement.index + 1)
 
 
-def _bypass_warning(d: Decision, gate: Gate) -> str:
-    """A warning when an Allow in `gate` failed only on its conditions: an unconditional statement
-    would silently drop them, so meeting the condition is the least-privilege fix."""
+def _where(r: StatementResult) -> str:
+    return {Gate.KEY_POLICY: "the key policy", Gate.BUCKET_POLICY: "the bucket policy"}.get(r.gate, r.policy_name)
+
+
+def _condition_only_misses(d: Decision, gate: Gate) -> list[StatementResult]:
+    """Allow statements of `gate` that failed only on their conditions."""
     g = d.gate(gate)
-    for r in g.statements if g is not None else ():
+    return [r for r in (g.statements if g is not None else ())
+            if r.statement.effect is Effect.ALLOW and not r.error and r.failed_checks
+            and all(c.element is Element.CONDITION for c in r.failed_checks)]
+
+
+def _bypass_warning(d: Decision, gate: Gate, new_condition: Mapping[str, object] | None = None) -> str:
+    """A warning when an Allow in `gate` failed only on its conditions: a new statement without them
+    would silently drop them, so meeting the condition is the least-privilege fix."""
+    for r in _condition_only_misses(d, gate):
         failed = r.failed_checks
-        if r.statement.effect is Effect.ALLOW and not r.error and failed and \
-                all(c.element is Element.CONDITION for c in failed):
-            keys = ", ".join(dict.fromkeys(c.key for c in failed))
-            where = {Gate.KEY_POLICY: "the key policy", Gate.BUCKET_POLICY: "the bucket policy"}.get(gate, r.policy_name)
-            return (f"statement {_label(r)} of {where} "
-                    f"already allows this when {keys} matches its condition; prefer making the request meet it, "
-                    "as this statement has no condition")
+        keys = tuple(dict.fromkeys(c.key for c in failed))
+        kept = {k.lower() for clause in (new_condition or {}).values() if isinstance(clause, Mapping) for k in clause}
+        if all(k.lower() in kept for k in keys):
+            continue  # the proposed statement keeps (a narrower form of) every condition that failed
+        how = "has no condition" if not new_condition else f"does not keep the {', '.join(keys)} condition"
+        return (f"statement {_label(r)} of {_where(r)} already allows this when {', '.join(keys)} matches its "
+                f"condition; prefer making the request meet it, as the statement proposed here {how}")
     return ""
+
+
+# Keys that say which resource a service principal acts for (aws:SourceArn, aws:SourceAccount) or,
+# for CloudTrail, which trail's log files a data key is for: a request from the same service for
+# another of your resources misses them only because it is another resource, so the narrowest fix
+# adds that resource to the condition.
+_SCOPE_KEYS = ("aws:sourcearn", "aws:sourceaccount", "kms:encryptioncontext:aws:cloudtrail:arn")
+_LISTABLE_OPERATORS = ("StringEquals", "StringLike", "ArnEquals", "ArnLike")
+
+
+def _extend_fix(d: Decision, gate: Gate) -> Fix | None:
+    """For a service principal, when an Allow failed only on a condition naming the resources it
+    may act for, add the request's resource to that condition (one statement, not a second one).
+
+    # AWS: a service principal's statement is narrowed with aws:SourceArn / aws:SourceAccount, listing
+    # every resource it acts for (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html;
+    # for CloudTrail, https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html)
+    """
+    if d.request.caller.kind != "service":
+        return None
+    for r in _condition_only_misses(d, gate):
+        failed = r.failed_checks
+        if not all(c.key.lower() in _SCOPE_KEYS and c.operator.removesuffix("IfExists") in _LISTABLE_OPERATORS
+                   and len(c.got) == 1 for c in failed):
+            continue
+        delta: dict[str, dict[str, list[str]]] = {}
+        for c in failed:
+            delta.setdefault(c.operator, {})[c.key] = [c.got[0]]
+        added = " and ".join(f"`{c.got[0]}` to the {c.key} condition" for c in failed)
+        summary = f"add {added} of statement {_label(r)} of {_where(r)}"
+        citation = cite.KEY_POLICIES if gate is Gate.KEY_POLICY else cite.S3_BUCKET_POLICIES
+        return Fix(gate, d.request.resource_account, _where(r).removeprefix("the "), summary, {"Condition": delta},
+                   r.statement.index, False, "", True, "", citation, merge=True)
+    return None
 
 
 def _sid(action: str, prefix: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9]", "", action.split(":", 1)[-1])
 
 
-def _impossible(d: Decision, gate: Gate, reason: str, *, risky: bool = False, index: int | None = None,
-                name: str = "") -> Fix:
-    return Fix(gate, d.request.resource_account, name, reason, {}, index, risky,
+NO_EDIT = "no policy edit can allow this request"
+
+
+def _impossible(d: Decision, gate: Gate, reason: str, *, summary: str = NO_EDIT, risky: bool = False,
+                index: int | None = None, name: str = "") -> Fix:
+    """A fix that no edit can make: `summary` is its headline, `reason` says why (shown under it,
+    so the two never repeat each other)."""
+    return Fix(gate, d.request.resource_account, name, summary, {}, index, risky,
                "changing a deny can open access to others too" if risky else "", False, reason,
                cite.EVALUATION_LOGIC if risky else cite.AWS_MANAGED_KEYS)
 
@@ -84,7 +137,9 @@ def _iam_fix(d: Decision) -> Fix:
     iam = d.gate(Gate.IAM_POLICY)
     name = iam.statements[0].policy_name if iam is not None and iam.statements else ""
     stmt = {"Sid": _sid(a, "Allow"), "Effect": "Allow", "Action": a, "Resource": d.request.resource}
-    where = name or f"an IAM policy of {c.arn}"
+    # Who the policy belongs to, not the policy's name: a page shows the document's title beside the
+    # summary, and "to Account B IAM policy (in Account B IAM policy)" said it twice.
+    where = f"an IAM policy of {c.role_arn if c.kind == 'assumed-role' else c.arn}"
     warning = _bypass_warning(d, Gate.IAM_POLICY)
     noun = resource_noun(d)
     return Fix(Gate.IAM_POLICY, c.account, name, f"add `{a}` on this {noun}'s ARN to {where}", stmt, None,
@@ -140,9 +195,33 @@ def _key_policy_fix(d: Decision) -> Fix:
     summary = f"add a statement to the key policy allowing {who} to use `{a}`{scope[1] if scope else ''}"
     if then is not None:
         summary += f", then {then.summary}"
-    warning = _bypass_warning(d, Gate.KEY_POLICY)
+    warning = _bypass_warning(d, Gate.KEY_POLICY, scope[0] if scope else None)
     return Fix(Gate.KEY_POLICY, req.resource_account, "key policy", summary, stmt, None, bool(warning), warning, True,
                "", cite.CROSS_ACCOUNT if req.cross_account else cite.KEY_POLICIES, then)
+
+
+def _enable_iam_fix(d: Decision) -> Fix | None:
+    """In the key's own account, when the caller's IAM policy would allow the request but is
+    ignored because the key policy does not enable IAM policies: the fix is the statement that
+    enables them, AWS's default key policy statement for the account, not a statement naming the
+    caller (which would work while leaving the IAM policy ignored).
+
+    # AWS: "Allows access to the AWS account and enables IAM policies"
+    # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam)
+    """
+    c, req = d.request.caller, d.request
+    iam = d.gate(Gate.IAM_POLICY)
+    if req.cross_account or c.kind in ("service", "root") or iam is None or iam.counted or not iam.verdict.allowed:
+        return None
+    root = f"arn:aws:iam::{c.account}:root"
+    stmt = {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*",
+            "Resource": "*"}
+    names = " and ".join(sorted({r.policy_name for r in iam.statements})) or "the caller's IAM policy"
+    summary = (f"add the default key policy statement that enables IAM policies for account {c.account} "
+               f"(`Enable IAM User Permissions`: `{root}`, `kms:*`), so {names} takes effect; narrower: the "
+               f"same statement with only `{req.action}` enables IAM policies for that action alone")
+    return Fix(Gate.KEY_POLICY, req.resource_account, "key policy", summary, stmt, None, False, "", True, "",
+               cite.KEY_POLICY_DEFAULT)
 
 
 def _bucket_policy_fix(d: Decision) -> Fix:
@@ -163,7 +242,7 @@ def _bucket_policy_fix(d: Decision) -> Fix:
                f"{scope[1] if scope else ''}")
     if then is not None:
         summary += f", then {then.summary}"
-    warning = _bypass_warning(d, Gate.BUCKET_POLICY)
+    warning = _bypass_warning(d, Gate.BUCKET_POLICY, scope[0] if scope else None)
     # AWS: cross-account, the bucket owner allows the other account, which delegates to its users with
     # IAM policies (https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-walkthroughs-managing-access-example2.html)
     return Fix(Gate.BUCKET_POLICY, req.resource_account, "bucket policy", summary, stmt, None, bool(warning), warning,
@@ -199,28 +278,31 @@ def suggest_fix(decision: Decision, *, key_manager: str = "CUSTOMER", grant_fixe
         return None
     if d.reason in (DenyReason.EXPLICIT_DENY_RESOURCE_POLICY, DenyReason.EXPLICIT_DENY_IDENTITY_POLICY):
         r = d.determining[0]
-        return _impossible(d, r.gate, f"statement {_label(r)} of {r.policy_name} explicitly denies "
-                           f"{d.request.action}; no allow can override it, so that deny must be narrowed or removed",
+        return _impossible(d, r.gate, f"it explicitly denies {d.request.action}, and no allow can override an "
+                           "explicit deny", summary=f"narrow or remove statement {_label(r)} of {r.policy_name}",
                            risky=True, index=r.statement.index, name=r.policy_name)
     if d.rule == "not-cross-account-operation":
-        return _impossible(d, Gate.KEY_POLICY, f"{d.request.action} cannot be used on a key in another account; "
-                           "no policy edit can change that")
+        return _impossible(d, Gate.KEY_POLICY, f"{d.request.action} cannot be used on a key in another account")
     if d.gate(Gate.BUCKET_POLICY) is not None:
         # key_manager is about a KMS key: it has no say over a bucket policy decision.
         service = d.request.caller.kind == "service"  # no identity-based policies: only the bucket policy can allow
-        return _bucket_policy_fix(d) if service or d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS else _iam_fix(d)
+        if service or d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS:
+            return _extend_fix(d, Gate.BUCKET_POLICY) or _bucket_policy_fix(d)
+        return _iam_fix(d)
     kp = d.gate(Gate.KEY_POLICY)
     if d.reason is DenyReason.NO_RESOURCE_POLICY_ALLOWS:
         if key_manager.upper() == "AWS":
             if d.request.cross_account:
-                return _impossible(d, Gate.KEY_POLICY, AWS_MANAGED_REASON)
+                return _impossible(d, Gate.KEY_POLICY, AWS_MANAGED_REASON,
+                                   summary="use a customer managed key: " + NO_EDIT)
             return _impossible(d, Gate.KEY_POLICY, "the key policy of an AWS managed key cannot be changed; it "
                                "allows use only through its AWS service in its own account")
         if kp is not None and kp.note:
-            return _impossible(d, Gate.KEY_POLICY, f"the key policy is not visible; ask the owner of account "
-                               f"{d.request.resource_account} to allow {d.request.action}")
+            return _impossible(d, Gate.KEY_POLICY, "the key policy is not visible",
+                               summary=f"ask the owner of account {d.request.resource_account} to allow "
+                                       f"{d.request.action} in the key policy")
         grant_fix = _grant_fix(d) if grant_fixes else None
-        return grant_fix if grant_fix is not None else _key_policy_fix(d)
+        return grant_fix or _extend_fix(d, Gate.KEY_POLICY) or _enable_iam_fix(d) or _key_policy_fix(d)
     return _iam_fix(d)
 
 
@@ -250,6 +332,8 @@ def apply_fix(policy_text: str, fix: Fix) -> str:
         stmts = [stmts]
     if not isinstance(stmts, list):
         raise FixError("`Statement` must be an object or a list")
+    if fix.merge:
+        return _apply_merge(policy_text, doc, stmts, fix)
     new = dict(fix.statement)
     sids = {s.get("Sid") for s in stmts if isinstance(s, dict)}
     base, n = str(new.get("Sid", "")), 2
@@ -264,6 +348,34 @@ def apply_fix(policy_text: str, fix: Fix) -> str:
     doc["Statement"] = stmts
     doc.setdefault("Version", "2012-10-17")
     in_place = _edit_in_place(policy_text, new, fix.replaces_index if replace else None)
+    if in_place is not None and json.loads(in_place) == doc:
+        return in_place
+    return json.dumps(doc, indent=2)
+
+
+def _apply_merge(policy_text: str, doc: dict[str, object], stmts: list[object], fix: Fix) -> str:
+    """The policy with the fix's condition values added to statement `replaces_index`'s lists."""
+    i = fix.replaces_index
+    if i is None or not 0 <= i < len(stmts) or not isinstance(stmts[i], dict):
+        raise FixError("the statement to extend is not in the policy")
+    new = json.loads(json.dumps(stmts[i]))
+    condition = new.get("Condition")
+    delta = fix.statement.get("Condition")
+    if not isinstance(condition, dict) or not isinstance(delta, Mapping):
+        raise FixError("the statement to extend has no Condition")
+    for operator, keys in delta.items():
+        block = condition.get(operator)
+        if not isinstance(block, dict) or not isinstance(keys, Mapping):
+            raise FixError(f"the statement to extend has no `{operator}` condition")
+        for key, values in keys.items():
+            name = next((k for k in block if k.lower() == str(key).lower()), None)
+            if name is None:
+                raise FixError(f"the statement to extend has no `{key}` condition")
+            old = block[name] if isinstance(block[name], list) else [block[name]]
+            block[name] = [*old, *(v for v in cast("list[object]", values) if v not in old)]
+    stmts[i] = new
+    doc["Statement"] = stmts
+    in_place = _edit_in_place(policy_text, new, i)
     if in_place is not None and json.loads(in_place) == doc:
         return in_place
     return json.dumps(doc, indent=2)

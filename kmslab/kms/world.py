@@ -9,6 +9,7 @@ Every access decision goes through `World.authorize_kms` or `World.authorize_res
 call the one engine (kmslab.kms.authorize / kmslab.iam.authorize). Nothing else decides.
 
     world = World(region="us-east-1", seed=7)         # seed: stable ids and key material
+    world = World(region="us-east-1", id_seed="s3")   # id_seed: stable ids, random key material
     world.add_account("222222222222", "Account A")
     bob = world.add_user("111111111111", "bob", policies=[iam_policy_text])
     key = world.create_key("222222222222", policy_text=key_policy_text, alias="alias/reports")
@@ -87,13 +88,20 @@ def parse_or_raise(text: PolicySource, kind: PolicyKind, name: str) -> Policy:
 
 class World:
     def __init__(self, region: str = "us-east-1", *, seed: int | None = None, partition: str = "aws",
-                 state: WorldState | None = None, clock: Callable[[], datetime] | None = None) -> None:
-        """`seed` makes ids and key material repeatable (tests, scenario runs); `state` is what
-        the world starts from (empty by default); `clock` replaces the deterministic clock."""
+                 id_seed: str | None = None, state: WorldState | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        """`seed` makes ids and key material repeatable (tests); `id_seed` makes only the ids
+        repeatable (scenario runs); `state` is what the world starts from (empty by default);
+        `clock` replaces the deterministic clock."""
         self.region = region
         self.partition = partition
         self.seed = seed
         self._rng: random.Random | None = random.Random(seed) if seed is not None else None
+        # Ids (key ids, grant ids, snapshot and volume ids, ETags) may come from their own generator:
+        # a scenario run is rebuilt on every click, and the ids it shows must be the same every time
+        # (key material and grant tokens stay random). Without id_seed or seed, ids are random.
+        # SIMULATION: AWS draws each id once, at random; a scenario's worlds are rebuilt per run.
+        self._ids: random.Random | None = random.Random(f"ids:{id_seed}") if id_seed is not None else self._rng
         self.state = WorldState() if state is None else state
         self.accounts = self.state.accounts
         self.principals = self.state.principals
@@ -110,12 +118,15 @@ class World:
         return self._rng.randbytes(n) if self._rng is not None else os.urandom(n)
 
     def new_uuid(self) -> str:
-        if self._rng is not None:
-            return str(uuid.UUID(bytes=self._rng.randbytes(16), version=4))
+        """An id (key id, CloudTrail event id): random, or the same sequence in every world built
+        with the same id_seed (or seed)."""
+        if self._ids is not None:
+            return str(uuid.UUID(bytes=self._ids.randbytes(16), version=4))
         return str(uuid.uuid4())
 
     def new_hex(self, n: int) -> str:
-        return self.random_bytes(n).hex()
+        """A hex id of `n` bytes (grant, snapshot, volume, ETag): random or seeded, as new_uuid."""
+        return self._ids.randbytes(n).hex() if self._ids is not None else os.urandom(n).hex()
 
     def now(self) -> datetime:
         """The injected clock, else a deterministic one: one second per event from a fixed start."""
@@ -186,9 +197,10 @@ class World:
         return tuple(p.policies) if p is not None else ()
 
     # ------------------------------------------------------------ keys
-    def _new_key(self, owner: str, policy_text: str, manager: KeyManager, description: str) -> KmsKey:
+    def _new_key(self, owner: str, policy_text: str, manager: KeyManager, description: str,
+                 key_id: str | None = None) -> KmsKey:
         self.add_account(owner)
-        key_id = self.new_uuid()
+        key_id = key_id or self.new_uuid()
         arn = key_arn(self.region, owner, key_id, self.partition)
         policy = parse_or_raise(policy_text, PolicyKind.KEY_POLICY, f"Key policy of key {key_id}")
         key = KmsKey(
@@ -226,6 +238,7 @@ class World:
         key = self._new_key(
             account, managed_key_policy(alias, account, self.region), KeyManager.AWS,
             f"Default key that protects my {alias.rsplit('/', 1)[-1].upper()} data when no other key is defined",
+            key_id=managed_key_id(self.partition, self.region, account, alias),
         )
         self.add_alias(account, alias, key)
         return key
@@ -298,6 +311,18 @@ class World:
     def trail_for(self, account: str) -> list[Mapping[str, object]]:
         """Every CloudTrail record `account`'s trail received, oldest first."""
         return [e.record for e in self.trail_log if e.recipient == account]
+
+
+def managed_key_id(partition: str, region: str, account: str, alias: str) -> str:
+    """The key id of an AWS managed key: one per account, region and alias, the same in every run.
+
+    # AWS: a service creates its AWS managed key once per account and Region, and it keeps its id
+    # (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key).
+    # SIMULATION: the id is derived from the account, Region and alias (a name-based UUID) instead
+    # of being drawn at creation, so the `aws/s3` a learner inspects keeps its id between runs and
+    # does not depend on which step first used it.
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"arn:{partition}:kms:{region}:{account}:{alias}"))
 
 
 def _over_tls(context: Mapping[str, str | Sequence[str]] | None) -> dict[str, str | Sequence[str]]:

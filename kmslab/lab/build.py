@@ -45,13 +45,17 @@ def _policy(docs: Mapping[str, LintedDoc], name: str) -> Policy:
     return policy
 
 
-def build_world(spec: ScenarioSpec, docs: Mapping[str, LintedDoc]) -> Lab:
+def build_world(spec: ScenarioSpec, docs: Mapping[str, LintedDoc], *, stable_ids: bool = True) -> Lab:
     """The world of `spec` with these documents (every document of the spec, linted, none with
-    an error: kmslab.lab.lint.lint_documents gives them)."""
-    world = World(region=spec.region)
+    an error: kmslab.lab.lint.lint_documents gives them). `stable_ids`: draw every id from a
+    sequence seeded with the scenario, so each run shows the same ids; a world that outlives a
+    request (the AWS wire endpoint's) passes False, or new ids would repeat ones it has stored."""
+    world = World(region=spec.region, id_seed=spec.slug if stable_ids else None)
     lab = Lab(spec, docs, world, DocIndex.build(spec, docs), {n: d.result.text for n, d in docs.items()})
     for acct in spec.accounts:
         world.add_account(acct.id, acct.label)
+        # EC2's infrastructure role (the grantee of EBS's grants) acts in this account: named for what it is
+        lab.labels[f"arn:aws:sts::{acct.id}:assumed-role/aws:ec2-infrastructure"] = f"EC2 ({spec.account_label(acct.id)})"
     for p in spec.principals:
         policies = [_policy(docs, n) for n in p.policies]
         name = p.arn.rsplit("/", 1)[-1]

@@ -6,7 +6,7 @@ actions the reference solution's run actually used. Standard objectives apply to
 scenario (every step as expected; no `kms:*`; no `Principal "*"` without a condition; IAM
 `Resource` is the exact key ARN; only the actions the steps need); a scenario adds its own
 (`explicit-deny-effective`, `customer-managed-key`, `grant-constrained`,
-`service-principal-conditioned`).
+`service-principal-conditioned`, `iam-policy-counted`).
 Must not: import Django or decide access: "is this allowed" answers come only from the engine's
 decisions in the step results; here we only read documents and those decisions.
 """
@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from kmslab.iam.decision import Gate
 from kmslab.iam.policy import Effect, Policy, PrincipalType, Statement
 from kmslab.iam.wildcard import wildcard_match
 from kmslab.kms.calls import CallRecord
@@ -348,6 +349,30 @@ def _service_principal_conditioned(ctx: Context, params: Mapping[str, object]) -
     return True, f"every statement for `{service}` is conditioned"
 
 
+def _iam_policy_counted(ctx: Context, params: Mapping[str, object]) -> tuple[bool, str]:
+    """The IAM policy `document` decides (is counted and allows) every KMS call of the listed steps:
+    the key policy enables IAM policies instead of naming the caller."""
+    document = str(params.get("document", ""))
+    raw = params.get("steps", [])
+    wanted = [n for n in raw if isinstance(n, int)] if isinstance(raw, list) else []
+    spec_doc = ctx.spec.document(document)
+    title = spec_doc.title if spec_doc is not None else document
+    for n in wanted:
+        step = next((s for s in ctx.steps if s.index == n), None)
+        if step is None or step.outcome is not Outcome.SUCCESS:
+            return False, f"step {n} has not succeeded yet"
+        gates = [g for c in step.calls if c.service == "kms" and c.decision is not None
+                 for g in c.decision.gates if g.gate is Gate.IAM_POLICY
+                 and any(r.policy_name == title for r in g.statements)]
+        if not gates:
+            return False, f"step {n} made no KMS call that {title} takes part in"
+        if not all(g.counted for g in gates):
+            return False, f"in step {n} {title} is still ignored: the key policy does not enable IAM policies"
+        if not all(g.verdict.allowed for g in gates):
+            return False, f"in step {n} {title} does not allow the call"
+    return True, f"{title} takes effect in step{'s' if len(wanted) > 1 else ''} {', '.join(map(str, wanted))}"
+
+
 CHECKS: dict[str, Check] = {
     "steps": _steps,
     "no-kms-star": _no_kms_star,
@@ -358,5 +383,6 @@ CHECKS: dict[str, Check] = {
     "customer-managed-key": _customer_managed_key,
     "grant-constrained": _grant_constrained,
     "service-principal-conditioned": _service_principal_conditioned,
+    "iam-policy-counted": _iam_policy_counted,
 }
 assert tuple(CHECKS) == OBJECTIVE_KINDS, "one check per objective kind the loader accepts"

@@ -152,7 +152,10 @@ class RunResult:
         return next((d for d in self.documents if d.name == name), None)
 
     def label(self, caller: str) -> str:
-        return self.labels.get(caller, caller)
+        if caller in self.labels:
+            return self.labels[caller]
+        role, _, _session = caller.rpartition("/")  # a session of a role labelled for its account
+        return self.labels.get(role, caller) if ":assumed-role/" in role else caller
 
     def place(self, r: StatementResult) -> Located:
         """The statement result with the scenario document it is in."""

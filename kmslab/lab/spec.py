@@ -18,7 +18,7 @@ SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 # The objective kinds a scenario may name (kmslab.lab.objectives has one check for each).
 OBJECTIVE_KINDS = ("steps", "no-kms-star", "no-public-principal", "exact-key-arn", "needed-actions",
                    "explicit-deny-effective", "customer-managed-key", "grant-constrained",
-                   "service-principal-conditioned")
+                   "service-principal-conditioned", "iam-policy-counted")
 
 
 class ScenarioError(Exception):

@@ -63,7 +63,7 @@ def run_step(lab: Lab, index: int, step: Step) -> StepResult:
         return result(Outcome.FAILURE, error_code=exc.code, error_message=exc.message,
                       error_matches=not step.expect_error or exc.code == step.expect_error)
     lab.outputs.append(called.response)
-    focus = focus_call(called.calls)
+    focus = focus_call(called.calls, caller)
     decision = focus.decision if focus is not None else None
     ok = called.ok
     codes = {called.error.code} if called.error else set()
@@ -85,12 +85,18 @@ def run_step(lab: Lab, index: int, step: Step) -> StepResult:
     )
 
 
-def focus_call(calls: tuple[CallRecord, ...]) -> CallRecord | None:
-    """The call whose decision explains a step: the last failing call, else the last KMS call
-    that was authorized (the deepest: the KMS call a service made, not its relay)."""
+def focus_call(calls: tuple[CallRecord, ...], caller: str = "") -> CallRecord | None:
+    """The call whose decision explains a step: the last failing call, else the last authorized
+    KMS call made as the step's caller (`caller`, or the first call's), else the last authorized
+    KMS call (the deepest: the KMS call a service made, not its relay). A Decrypt that EC2 makes
+    under a grant is not the handshake the step teaches."""
     failing = next((c for c in reversed(calls) if c.error_code), None)
-    return failing if failing is not None else next(
-        (c for c in reversed(calls) if c.service == "kms" and c.decision is not None), None)
+    if failing is not None:
+        return failing
+    kms = [c for c in calls if c.service == "kms" and c.decision is not None]
+    who = caller or (calls[0].caller if calls else "")
+    own = [c for c in kms if c.caller == who]
+    return (own or kms or [None])[-1]
 
 
 # ------------------------------------------------------------------------ calls

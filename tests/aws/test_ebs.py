@@ -112,3 +112,81 @@ def test_create_grant_from_ebs_is_for_aws_resource() -> None:
     assert grant_call.decision is not None
     ctx = {k.lower(): v for k, v in grant_call.decision.request.context.items()}
     assert ctx["kms:grantisforawsresource"] == ("true",)
+
+
+def _shared_world(shared: list[str], *, grant_condition: bool = False) -> tuple[World, str, str, str, str]:
+    """Account A's key shared with account C for `shared` actions only (CreateGrant optionally
+    limited with kms:GrantIsForAWSResource, as the EBS guide suggests); carol's IAM policy allows
+    the guide's list on it, so the key policy decides."""
+    w = make_world()
+    statements = [root_statement(A)]
+    plain = [a for a in shared if not (grant_condition and a == "kms:CreateGrant")]
+    if plain:
+        statements.append(stmt(plain, principal={"AWS": root(C)}, sid="Share"))
+    if grant_condition and "kms:CreateGrant" in shared:
+        statements.append(stmt(["kms:CreateGrant"], principal={"AWS": root(C)}, sid="ShareGrants",
+                               condition={"Bool": {"kms:GrantIsForAWSResource": "true"}}))
+    key_a = w.create_key(A, doc(*statements))
+    alice = w.add_user(A, "alice", policies=[doc(stmt(["kms:*"], key_a.arn))])
+    key_c = w.create_key(C, doc(root_statement(C)))
+    carol = w.add_user(C, "carol", policies=[doc(stmt(SHARED_KEY_ACTIONS, key_a.arn), stmt(["kms:*"], key_c.arn))])
+    return w, alice, carol, key_a.arn, key_c.arn
+
+
+def _shared_snapshot(w: World, alice: str, key_a: str) -> str:
+    snap = _snapshot(w, alice, key_a, b"payroll db")
+    assert w.ec2.modify_snapshot_attribute(alice, snap, add_accounts=[C]).ok
+    return snap
+
+
+def test_volume_data_key_is_decrypted_by_ec2_under_the_grant() -> None:
+    # AWS: the Decrypt of a volume's data key is made by EC2's aws:ec2-infrastructure role, the
+    # grantee of the grant the caller created (https://docs.aws.amazon.com/kms/latest/developerguide/ct-ec2two.html)
+    w = make_world()
+    key = w.create_key(A, doc(root_statement(A)))
+    dave = w.add_user(A, "dave", policies=[doc(stmt(["kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext",
+                                                      "kms:CreateGrant"], key.arn))])
+    vol = w.ec2.create_volume(dave, data=b"no decrypt for dave", kms_key_id=key.arn)
+    assert vol.ok, vol.error
+    decrypt = next(c for c in vol.kms_calls if c.operation == "Decrypt")
+    assert decrypt.caller.startswith(f"arn:aws:sts::{A}:assumed-role/aws:ec2-infrastructure/vol-")
+    assert decrypt.decision is not None and decrypt.decision.rule == "grant-allows"
+    grant = next(c for c in vol.kms_calls if c.operation == "CreateGrant")
+    assert grant.caller == dave and grant.via_service == "ec2.us-east-1.amazonaws.com"
+    assert w.ec2.read_volume(dave, str(vol.response["VolumeId"])).response == {"Data": b"no decrypt for dave"}  # type: ignore[index]
+
+
+COPY_NEEDS = ["kms:DescribeKey", "kms:CreateGrant", "kms:ReEncrypt*"]
+
+
+def test_copy_of_a_shared_snapshot_needs_describe_create_grant_and_reencrypt_on_the_source_key() -> None:
+    w, alice, carol, key_a, key_c = _shared_world(COPY_NEEDS, grant_condition=True)
+    snap = _shared_snapshot(w, alice, key_a)
+    copy = w.ec2.copy_snapshot(carol, snap, kms_key_id=key_c)
+    assert copy.ok, copy.error
+    for missing in COPY_NEEDS:
+        w, alice, carol, key_a, key_c = _shared_world([a for a in COPY_NEEDS if a != missing], grant_condition=True)
+        snap = _shared_snapshot(w, alice, key_a)
+        assert isinstance(w.ec2.copy_snapshot(carol, snap, kms_key_id=key_c).error, UnauthorizedOperation), missing
+
+
+def test_create_grant_limited_to_aws_resources_allows_ebs_but_not_a_direct_grant() -> None:
+    # AWS: kms:GrantIsForAWSResource is true only when an AWS service creates the grant for the caller
+    # (https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html)
+    w, alice, carol, key_a, key_c = _shared_world(COPY_NEEDS, grant_condition=True)
+    assert w.ec2.copy_snapshot(carol, _shared_snapshot(w, alice, key_a), kms_key_id=key_c).ok
+    direct = w.kms.call_traced(carol, "CreateGrant", {"KeyId": key_a, "GranteePrincipal": carol, "Operations": ["Decrypt"]})
+    assert direct.error is not None and direct.error.code == "AccessDeniedException"
+
+
+def test_volume_straight_from_a_shared_snapshot_under_its_key_needs_generate_data_key_without_plaintext() -> None:
+    # AWS: "Amazon EC2 sends a GenerateDataKeyWithoutPlaintext request to AWS KMS, specifying the KMS key
+    # that you chose for volume encryption" (https://docs.aws.amazon.com/ebs/latest/userguide/how-ebs-encryption-works.html)
+    w, alice, carol, key_a, _ = _shared_world(COPY_NEEDS)
+    vol = w.ec2.create_volume(carol, snapshot_id=_shared_snapshot(w, alice, key_a), kms_key_id=key_a)
+    assert isinstance(vol.error, UnauthorizedOperation) and "kms:GenerateDataKeyWithoutPlaintext" in vol.error.message
+    w, alice, carol, key_a, _ = _shared_world([*COPY_NEEDS, "kms:GenerateDataKeyWithoutPlaintext"])
+    vol = w.ec2.create_volume(carol, snapshot_id=_shared_snapshot(w, alice, key_a), kms_key_id=key_a)
+    assert vol.ok, vol.error
+    assert w.ec2.read_volume(carol, str(vol.response["VolumeId"])).response == {"Data": b"payroll db"}  # type: ignore[index]
+    assert not any(c.operation == "Decrypt" and c.caller == carol for c in vol.kms_calls)

@@ -4,7 +4,7 @@ import pytest
 
 from kmslab.iam.policy import PrincipalBlock, PrincipalType, PrincipalValue, Value
 from kmslab.iam.principals import (VIA_ACCOUNT, VIA_DIRECT, VIA_EVERYONE, VIA_NONE, VIA_SERVICE, InvalidCallerError,
-                                   caller_from_arn, principal_match)
+                                   caller_from_arn, not_principal_spares, principal_match)
 
 CALLERS = [
     ("root", "arn:aws:iam::111122223333:root", "root", "111122223333", "", ""),
@@ -59,3 +59,39 @@ MATCHES = [
 @pytest.mark.parametrize(("block", "caller", "via"), [m[1:] for m in MATCHES], ids=[m[0] for m in MATCHES])
 def test_principal_match_reports_how(block: PrincipalBlock, caller: str, via: str) -> None:
     assert principal_match(block, caller_from_arn(caller)) == via
+
+
+# AWS: a NotPrincipal Deny spares a caller only when every identity it carries is listed: the account,
+# the role for a session, and the caller itself; the documented examples list [user, account] and
+# [session, role, account] (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html)
+_A = "111111111111"
+_BOB, _CAROL, _ROOT = f"arn:aws:iam::{_A}:user/bob", f"arn:aws:iam::{_A}:user/carol", f"arn:aws:iam::{_A}:root"
+_ROLE = f"arn:aws:iam::{_A}:role/audit"
+_SESSION, _OTHER = f"arn:aws:sts::{_A}:assumed-role/audit/app", f"arn:aws:sts::{_A}:assumed-role/audit/other"
+NOT_PRINCIPAL = [
+    ("user-and-account-spare-user", (_BOB, _ROOT), _BOB, True),
+    ("user-and-account-do-not-spare-other-user", (_BOB, _ROOT), _CAROL, False),
+    ("account-id-form-counts-as-account", (_BOB, _A), _BOB, True),
+    ("user-without-account-does-not-spare-user", (_BOB,), _BOB, False),
+    ("account-alone-spares-root-only", (_ROOT,), _ROOT, True),
+    ("account-alone-does-not-spare-users", (_ROOT,), _BOB, False),
+    ("session-role-account-spare-session", (_SESSION, _ROLE, _ROOT), _SESSION, True),
+    ("session-role-account-do-not-spare-other-session", (_SESSION, _ROLE, _ROOT), _OTHER, False),
+    ("role-and-account-do-not-spare-session", (_ROLE, _ROOT), _SESSION, False),
+    ("session-and-account-without-role-do-not-spare", (_SESSION, _ROOT), _SESSION, False),
+    ("other-account-listed-does-not-spare", ("arn:aws:iam::222222222222:user/bob", "arn:aws:iam::222222222222:root"),
+     _BOB, False),
+    ("aws-star-spares-everyone", ("*",), _CAROL, True),
+]
+
+
+@pytest.mark.parametrize(("listed", "caller", "spared"), [c[1:] for c in NOT_PRINCIPAL], ids=[c[0] for c in NOT_PRINCIPAL])
+def test_not_principal_spares_only_fully_listed_callers(listed: tuple[str, ...], caller: str, spared: bool) -> None:
+    assert not_principal_spares(aws(*listed, negated=True), caller_from_arn(caller)) is spared
+
+
+def test_not_principal_spares_service_only_when_named() -> None:
+    svc = caller_from_arn("cloudtrail.amazonaws.com")
+    named = PrincipalBlock(True, False, (PrincipalValue(PrincipalType.SERVICE, Value("cloudtrail.amazonaws.com")),))
+    assert not_principal_spares(named, svc) is True
+    assert not_principal_spares(aws(_ROOT, negated=True), svc) is False

@@ -77,6 +77,12 @@ CASES = [
      "notresource-with-allow", W, "/Statement/0/NotResource"),
     ("notprincipal-allow", KEY, doc(key_stmt(Principal=None, NotPrincipal={"AWS": ROOT})),
      "notprincipal-with-allow", W, "/Statement/0/NotPrincipal"),
+    ("notprincipal-deny-user-without-account", KEY,
+     doc(key_stmt(Effect="Deny", Principal=None, NotPrincipal={"AWS": f"arn:aws:iam::{OWNER}:user/bob"})),
+     "notprincipal-missing-account", W, "/Statement/0/NotPrincipal"),
+    ("notprincipal-deny-session-without-role", KEY,
+     doc(key_stmt(Effect="Deny", Principal=None, NotPrincipal={"AWS": [f"arn:aws:sts::{OWNER}:assumed-role/app/s1", ROOT]})),
+     "notprincipal-missing-account", W, "/Statement/0/NotPrincipal"),
     ("invalid-principal-arn", KEY, doc(key_stmt(Principal={"AWS": "arn:aws:iam::1234:root"})),
      "invalid-principal", E, "/Statement/0/Principal/AWS"),
     ("invalid-principal-wildcard", KEY, doc(key_stmt(Principal={"AWS": f"arn:aws:iam::{OWNER}:role/*"})),
@@ -239,3 +245,12 @@ def test_validate_never_raises_on_wrong_input():
     findings = validate(None)  # type: ignore[arg-type]
     assert [f.code for f in findings] == ["internal-error"]
     assert lint(None, KEY).policy is None  # type: ignore[arg-type]
+
+
+def test_notprincipal_documented_examples_have_no_missing_account_finding():
+    # AWS: the IAM User Guide's examples list [user, account] and [session, role, account]
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html)
+    for listed in ([f"arn:aws:iam::{OWNER}:user/bob", ROOT],
+                   [f"arn:aws:sts::{OWNER}:assumed-role/app/s1", f"arn:aws:iam::{OWNER}:role/app", ROOT]):
+        result = lint(doc(key_stmt(Effect="Deny", Principal=None, NotPrincipal={"AWS": listed})), KEY)
+        assert "notprincipal-missing-account" not in [f.code for f in result.findings]

@@ -29,6 +29,7 @@ ALIAS = f"arn:aws:kms:us-east-1:{OWN}:alias/app"
 ROLE = f"arn:aws:iam::{OWN}:role/app"
 SESSION = f"arn:aws:sts::{OWN}:assumed-role/app/i-123"
 ROOT = f"arn:aws:iam::{OWN}:root"
+CAROL = f"arn:aws:iam::{OWN}:user/carol"
 EXT_ROOT = f"arn:aws:iam::{EXT}:root"
 
 
@@ -80,6 +81,10 @@ CASES: list[tuple[str, str, str, Policy, tuple[Policy, ...], Verdict, str]] = [
      key_policy(allow({"AWS": ALICE}), {"Effect": "Deny", "NotPrincipal": {"AWS": [ALICE, ROOT]}, "Action": "kms:*", "Resource": "*"}), (), A, NOTP),
     ("notprincipal-deny-hits-others", SESSION, "kms:Decrypt",
      key_policy(allow({"AWS": ROLE}), {"Effect": "Deny", "NotPrincipal": {"AWS": [ALICE]}, "Action": "kms:*", "Resource": "*"}), (), E, NOTP),
+    ("notprincipal-deny-user-and-account-hits-other-user", CAROL, "kms:Decrypt",
+     key_policy(allow({"AWS": CAROL}), {"Effect": "Deny", "NotPrincipal": {"AWS": [ALICE, ROOT]}, "Action": "kms:*", "Resource": "*"}), (), E, NOTP),
+    ("notprincipal-deny-session-role-account-spares-session", SESSION, "kms:Decrypt",
+     key_policy(allow({"AWS": ROLE}), {"Effect": "Deny", "NotPrincipal": {"AWS": [SESSION, ROLE, ROOT]}, "Action": "kms:*", "Resource": "*"}), (), A, NOTP),
     # Action / NotAction / NotResource
     ("action-case-insensitive", ALICE, "kms:Decrypt", key_policy(allow({"AWS": ALICE}, "KMS:decrypt")), (), A, ACTION),
     ("action-wildcard-generatedatakey-star", ALICE, "kms:GenerateDataKeyWithoutPlaintext", key_policy(allow({"AWS": ALICE}, "kms:GenerateDataKey*")), (), A, ACTION),

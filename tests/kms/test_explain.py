@@ -12,6 +12,7 @@ from kmslab.kms import citations as cite
 from kmslab.kms.authorize import authorize_kms
 from kmslab.kms.explain import explain
 from kmslab.kms.grants import Grant
+from kmslab.kms.managed import managed_key_policy
 from tests.kms.golden.builders import ALICE, BOB, EXT, KEY, OWN, iam_policy, key_policy, root_stmt, seed_bob_policy, seed_key_policy
 
 BILLING = {"Sid": "AllowBilling", "Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "kms:Decrypt", "Resource": "*",
@@ -255,3 +256,25 @@ def test_explain_cross_account_root_user_denied_blames_only_the_key_policy() -> 
         ("cause", "cross-account use needs an allow in the key policy for account 111111111111; its root user needs no "
                   "IAM policy"),
     ]
+
+
+def _aws_s3_policy() -> Policy:
+    parsed = parse_policy(managed_key_policy("alias/aws/s3", OWN, "us-east-1"), PolicyKind.KEY_POLICY)
+    assert parsed.policy is not None
+    return parsed.policy
+
+
+def test_explain_aws_managed_key_enables_iam_only_for_metadata_actions() -> None:
+    # AWS: aws/s3's key policy allows the account's principals kms:Describe*, kms:Get*, kms:List*
+    # directly (its IAM policies count for those), and cryptographic use only through S3
+    # (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key)
+    iam = iam_policy({"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:DescribeKey"], "Resource": KEY},
+                     name="alice's IAM policy")
+    d = authorize_kms(ALICE, "kms:GenerateDataKey", KEY, key_policy=_aws_s3_policy(), identity_policies=[iam])
+    notes = [t for kind, t in texts(d) if kind == "note"]
+    assert notes == ["the key policy enables IAM policies for account 222222222222 only for `kms:Describe*`, "
+                     "`kms:Get*`, `kms:List*` (statement `Allow direct access to key metadata to the account` of "
+                     "the key policy), not for kms:GenerateDataKey, so alice's IAM policy is ignored for this request"]
+    assert not any("does not enable IAM policies" in t for _, t in texts(d))
+    described = authorize_kms(ALICE, "kms:DescribeKey", KEY, key_policy=_aws_s3_policy(), identity_policies=[iam])
+    assert described.allowed and described.rule == "key-policy-enables-iam"

@@ -16,6 +16,10 @@ from kmslab.kms.fix import AWS_MANAGED_REASON, Fix, FixError, apply_fix, suggest
 from tests.kms.golden.builders import ALICE, BOB, EXT, KEY, OWN, iam_policy, key_policy, root_stmt, seed_key_policy
 
 
+ENCRYPT_ONLY_STMT = {"Sid": "AllowEncrypt", "Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "kms:Encrypt",
+                     "Resource": "*"}
+
+
 def test_suggest_fix_allowed_request_returns_none() -> None:
     d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy({**root_stmt(), "Principal": {"AWS": ALICE}}))
     assert suggest_fix(d) is None
@@ -28,7 +32,7 @@ def test_suggest_fix_cross_account_missing_iam_adds_exact_action_on_key() -> Non
     assert fix is not None and fix.possible and not fix.risky
     assert (fix.gate, fix.account, fix.policy_name) == (Gate.IAM_POLICY, EXT, "bob's IAM policy")
     assert fix.statement == {"Sid": "AllowGenerateDataKey", "Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": KEY}
-    assert fix.summary == "add `kms:GenerateDataKey` on this key's ARN to bob's IAM policy"
+    assert fix.summary == f"add `kms:GenerateDataKey` on this key's ARN to an IAM policy of {BOB}"
 
 
 def test_suggest_fix_cross_account_missing_key_policy_allows_account_root_then_iam() -> None:
@@ -59,6 +63,22 @@ def test_suggest_fix_aws_managed_key_across_accounts_impossible() -> None:
                      "Condition": {"StringEquals": {"kms:CallerAccount": OWN, "kms:ViaService": "s3.us-east-1.amazonaws.com"}}})
     fix = suggest_fix(authorize_kms(BOB, "kms:GenerateDataKey", KEY, key_policy=kp), key_manager="AWS")
     assert fix is not None and not fix.possible and fix.reason == AWS_MANAGED_REASON
+    # The fix box shows the summary and, under it, the reason: the sentence must appear once.
+    assert (fix.summary + " " + fix.reason).count("cannot be used across accounts") == 1
+    assert "customer managed key" in fix.summary
+
+
+def test_suggest_fix_impossible_summary_and_reason_do_not_repeat() -> None:
+    deny = key_policy(root_stmt(), {"Sid": "NoDecrypt", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt",
+                                    "Resource": "*"})
+    fixes = [suggest_fix(authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=deny)),
+             suggest_fix(authorize_kms(BOB, "kms:ScheduleKeyDeletion", KEY, key_policy=key_policy(root_stmt(EXT)))),
+             suggest_fix(authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(
+                 {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*",
+                  "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}})), key_manager="AWS")]
+    for fix in fixes:
+        assert fix is not None and not fix.possible and fix.summary and fix.reason
+        assert fix.reason not in fix.summary and fix.summary not in fix.reason
 
 
 def test_apply_fix_handles_single_object_statement_and_sid_clash() -> None:
@@ -199,7 +219,8 @@ def test_suggest_fix_bucket_cross_account_missing_iam_names_object_arn() -> None
     fix = suggest_fix(d, key_manager="AWS")  # the key's manager has no say over a bucket decision
     assert fix is not None and fix.possible and not fix.risky
     assert (fix.gate, fix.account, fix.policy_name) == (Gate.IAM_POLICY, EXT, "bob's IAM policy")
-    assert fix.summary == "add `s3:PutObject` on this object's ARN to bob's IAM policy"
+    assert fix.summary == f"add `s3:PutObject` on this object's ARN to an IAM policy of {BOB}"
+    assert fix.policy_name not in fix.summary  # the page shows the document's title beside it
     assert fix.statement == {"Sid": "AllowPutObject", "Effect": "Allow", "Action": "s3:PutObject", "Resource": OBJECT}
     assert fix.citation == cite.S3_CROSS_ACCOUNT
 
@@ -280,6 +301,51 @@ def test_suggest_fix_for_a_service_principal_is_scoped_to_its_source_arn() -> No
                        {"aws:SourceArn": stray, "kms:EncryptionContext:aws:cloudtrail:arn": stray}).allowed
 
 
+def _trail_ctx(trail: str) -> dict[str, str]:
+    return {"aws:SourceArn": trail, "kms:EncryptionContext:aws:cloudtrail:arn": trail}
+
+
+def test_suggest_fix_service_statement_with_source_arn_is_extended_not_duplicated() -> None:
+    # The second trail misses a statement scoped to the first one only by its aws:SourceArn: the
+    # narrowest fix adds that trail to the condition, and is not flagged as unconditioned.
+    first, second = (f"arn:aws:cloudtrail:us-east-1:{EXT}:trail/{n}" for n in ("a", "b"))
+    scoped = {"Sid": "AllowTrails", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+              "Action": "kms:GenerateDataKey", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceArn": first}}}
+    kp = {"Version": "2012-10-17", "Statement": [root_stmt(), scoped]}
+    fix = suggest_fix(_decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", kp, None, _trail_ctx(second)))
+    assert fix is not None and fix.possible and not fix.risky and not fix.warning
+    assert fix.merge and fix.replaces_index == 1
+    assert fix.summary == (f"add `{second}` to the aws:SourceArn condition of statement `AllowTrails` of the key policy")
+    fixed = json.loads(apply_fix(json.dumps(kp, indent=2), fix))
+    assert len(fixed["Statement"]) == 2
+    assert fixed["Statement"][1]["Condition"] == {"StringEquals": {"aws:SourceArn": [first, second]}}
+    for trail in (first, second):
+        assert _decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", fixed, None, _trail_ctx(trail)).allowed
+    stray = "arn:aws:cloudtrail:us-east-1:999999999999:trail/stray"
+    assert not _decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", fixed, None, _trail_ctx(stray)).allowed
+
+
+def test_suggest_fix_bypass_warning_does_not_say_no_condition_for_a_conditioned_statement() -> None:
+    # A statement that misses on another condition (not the service's scope) is not extended; the new
+    # statement carries aws:SourceArn, so the warning must not claim it has no condition.
+    trail = f"arn:aws:cloudtrail:us-east-1:{EXT}:trail/a"
+    other = {"Sid": "OnlyTagged", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "kms:GenerateDataKey", "Resource": "*",
+             "Condition": {"StringEquals": {"kms:EncryptionContext:team": "audit"}}}
+    kp = {"Version": "2012-10-17", "Statement": [root_stmt(), other]}
+    fix = suggest_fix(_decide("cloudtrail.amazonaws.com", "kms:GenerateDataKey", kp, None, _trail_ctx(trail)))
+    assert fix is not None and fix.possible and not fix.merge and fix.risky
+    assert "has no condition" not in fix.warning
+    assert "does not keep the kms:EncryptionContext:team condition" in fix.warning
+
+
+def test_apply_fix_merge_refuses_a_statement_without_the_condition() -> None:
+    fix = Fix(Gate.KEY_POLICY, OWN, "key policy", "s", {"Condition": {"StringEquals": {"aws:SourceArn": ["x"]}}}, 0,
+              False, "", True, "", merge=True)
+    with pytest.raises(FixError):
+        apply_fix(json.dumps({"Version": "2012-10-17", "Statement": [root_stmt()]}), fix)
+
+
 def test_suggest_fix_bucket_policy_for_a_service_principal_uses_source_account_when_no_arn() -> None:
     d = authorize("cloudtrail.amazonaws.com", "s3:PutObject", OBJECT, OWN, resource_policy=None, identity_policies=[],
                   context={"aws:SourceAccount": EXT})
@@ -317,3 +383,25 @@ def test_suggest_fix_leaves_grants_alone_when_they_are_not_the_learners() -> Non
     assert suggest_fix(d).gate is Gate.GRANT  # type: ignore[union-attr]
     fix = suggest_fix(d, grant_fixes=False)
     assert fix is not None and fix.gate is Gate.KEY_POLICY and fix.then is not None
+
+
+def test_suggest_fix_ignored_iam_policy_proposes_the_statement_that_enables_iam_policies() -> None:
+    # AWS: the default key policy statement for the account "enables IAM policies"
+    # (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam)
+    kp = {"Version": "2012-10-17", "Statement": [ENCRYPT_ONLY_STMT]}
+    alice_iam = iam_policy({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}, name="alice's IAM policy")
+    d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(ENCRYPT_ONLY_STMT), identity_policies=[alice_iam])
+    fix = suggest_fix(d)
+    assert fix is not None and fix.possible and fix.gate is Gate.KEY_POLICY and not fix.risky
+    assert fix.statement == {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+                             "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"}, "Action": "kms:*", "Resource": "*"}
+    assert "alice's IAM policy takes effect" in fix.summary and "narrower" in fix.summary
+    fixed = json.loads(apply_fix(json.dumps(kp), fix))
+    after = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(*fixed["Statement"]), identity_policies=[alice_iam])
+    assert after.allowed and after.rule == "key-policy-enables-iam"
+
+
+def test_suggest_fix_without_an_iam_allow_still_names_the_caller_in_the_key_policy() -> None:
+    d = authorize_kms(ALICE, "kms:Decrypt", KEY, key_policy=key_policy(ENCRYPT_ONLY_STMT))
+    fix = suggest_fix(d)
+    assert fix is not None and fix.statement["Principal"] == {"AWS": ALICE}

@@ -71,6 +71,23 @@ def test_world_unseeded_key_ids_differ() -> None:
     assert World().create_key(A).key_id != World().create_key(A).key_id
 
 
+def test_world_managed_key_id_is_the_same_in_every_world() -> None:
+    # The aws/s3 a learner inspects must keep its id between runs (each run builds a new world).
+    first, second = World().managed_key(A, "alias/aws/s3"), World().managed_key(A, "alias/aws/s3")
+    assert first.arn == second.arn
+    assert World().managed_key(B, "alias/aws/s3").key_id != first.key_id
+    assert World().managed_key(A, "alias/aws/ebs").key_id != first.key_id
+
+
+def test_world_id_seed_gives_the_same_ids_in_two_worlds_and_random_material() -> None:
+    def build() -> tuple[list[str], bytes]:
+        w = World(id_seed="scenario-slug")
+        return [w.create_key(A).key_id, w.create_key(B).key_id, w.new_hex(8)], w.random_bytes(16)
+    (ids1, material1), (ids2, material2) = build(), build()
+    assert ids1 == ids2 and len(set(ids1)) == 3
+    assert material1 != material2
+
+
 def test_world_add_account_rejects_bad_id() -> None:
     with pytest.raises(ValidationException):
         World().add_account("12345", "short")

@@ -119,6 +119,47 @@ def test_applying_the_engines_fixes_solves_the_handshake(spec: ScenarioSpec) -> 
     assert gates == ["key-policy", "iam-policy"]
 
 
+def test_cloudtrail_second_fix_extends_the_source_arn_condition() -> None:
+    # Two trails, one statement: the second Apply fix adds the second trail to the first statement's
+    # aws:SourceArn list, is not flagged broader than needed, and the stray trail stays refused.
+    spec = load_spec(DATA_DIR / "08-centralized-cloudtrail.toml")
+    docs: dict[str, str] = {}
+    for _ in range(3):
+        result = run_scenario(spec, docs)
+        if result.outcome == "success":
+            break
+        fix = result.failing_step.fix  # type: ignore[union-attr]
+        assert fix is not None and fix.applicable and fix.fix is not None and not fix.fix.risky and not fix.fix.warning
+        docs[fix.document] = fix.new_text
+    assert result.solved, result.summary()
+    statements = json.loads(docs["key_policy"])["Statement"]
+    service = [s for s in statements if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
+    assert len(service) == 1 and len(service[0]["Condition"]["StringEquals"]["aws:SourceArn"]) == 2
+
+
+SAME_ACCOUNT = load_spec(DATA_DIR / "05-same-account-no-root-statement.toml")
+
+
+def test_same_account_naming_alice_works_but_does_not_solve() -> None:
+    # The scenario teaches that IAM policies take effect only once the key policy enables them:
+    # naming alice in the key policy makes both steps work and leaves her IAM policy ignored.
+    kp = json.loads(SAME_ACCOUNT.document("key_policy").text)
+    kp["Statement"].append({"Sid": "Alice", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:user/alice"},
+                            "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"})
+    result = run_scenario(SAME_ACCOUNT, {"key_policy": json.dumps(kp)})
+    assert result.outcome == "success" and not result.solved
+    objective = next(o for o in result.objectives if o.id == "iam-policy-takes-effect")
+    assert not objective.met and "still ignored" in objective.detail
+
+
+def test_same_account_one_apply_fix_enables_iam_policies_and_solves() -> None:
+    fix = run_scenario(SAME_ACCOUNT, {}).failing_step.fix  # type: ignore[union-attr]
+    assert fix is not None and fix.applicable and fix.fix is not None and "enables IAM policies" in fix.fix.summary
+    result = run_scenario(SAME_ACCOUNT, {fix.document: fix.new_text})
+    assert result.solved, result.summary()
+    assert all(not any("is ignored" in e.text for e in s.explanation) for s in result.steps)
+
+
 def test_sse_s3_upload_works_but_misses_the_customer_managed_key_objective() -> None:
     enc = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}'
     result = run_scenario(TRAP, {"bucket_encryption": enc})
@@ -196,6 +237,26 @@ def test_each_run_builds_a_fresh_world() -> None:
     run_scenario(GRANTS, dict(GRANTS.solution))  # creates (and retires) a grant
     again = run_scenario(GRANTS, {})
     assert again.failing_step is not None and again.failing_step.index == 4
+
+
+def _ids_shown(result: RunResult) -> list[object]:
+    return [(c.resource, c.error_message, s.error_message, s.fix.fix.summary if s.fix and s.fix.fix else "")
+            for s in result.steps for c in s.calls]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_two_runs_show_the_same_ids(path: Path) -> None:
+    spec = load_spec(path)
+    # Each run builds a new world: the AWS managed key aws/s3, snapshot, volume and grant ids a
+    # learner reads (and may type into a document) must not change between clicks.
+    for docs in ({}, dict(spec.solution)):
+        assert _ids_shown(run_scenario(spec, docs)) == _ids_shown(run_scenario(spec, docs))
+
+
+def test_aws_managed_key_keeps_its_id_between_runs() -> None:
+    first, again = (run_scenario(TRAP, {}).failing_step for _ in range(2))
+    assert first is not None and again is not None
+    assert ":key/" in first.calls[-1].resource and first.calls[-1].resource == again.calls[-1].resource
 
 
 def test_removing_the_guardrail_fails_the_scenario() -> None:

@@ -8,7 +8,9 @@ import json
 from kmslab.lab.load import load_spec
 from kmslab.lab.run import reference_result, run_scenario
 from scenarios import present
-from tests.lab.builders import SHIPPED
+from tests.lab.builders import DATA_DIR, SHIPPED
+
+UPLOAD = load_spec(DATA_DIR / "01-s3-cross-account-upload.toml")
 
 UPLOAD = load_spec(SHIPPED[0])
 SAME = next(load_spec(p) for p in SHIPPED if "same-account" in p.name)
@@ -58,3 +60,41 @@ def test_marks_are_the_failing_steps_deciding_statements_in_scenario_documents()
     assert [(m.document, m.result.statement.label) for m in marks] == [("iam_policy", "NoKms")]
     assert all(m.result.statement.span.line for m in marks)
     assert {m.document for m in present.marks(run_scenario(UPLOAD, dict(UPLOAD.solution)))} >= {"key_policy", "iam_policy"}
+
+
+def test_diagram_follows_the_failing_call() -> None:
+    start = present.diagram(run_scenario(UPLOAD, {}))
+    assert (start.key_policy_state, start.iam_policy_state, start.call_state) == ("denied", "denied", "denied")
+    half = present.diagram(run_scenario(UPLOAD, {"key_policy": UPLOAD.solution["key_policy"]}))
+    assert (half.key_policy_state, half.iam_policy_state, half.call_state) == ("allowed", "denied", "denied")
+    done = present.diagram(run_scenario(UPLOAD, dict(UPLOAD.solution)))
+    assert (done.key_policy_state, done.iam_policy_state, done.call_state) == ("allowed", "allowed", "allowed")
+
+
+def test_diagram_after_solving_ebs_shows_the_operators_call_not_ec2s_grant_decrypt() -> None:
+    spec = load_spec(DATA_DIR / "02-ebs-snapshot-sharing.toml")
+    result = run_scenario(spec, dict(spec.solution))
+    assert result.solved
+    last = result.steps[-1]
+    assert any(result.label(c.caller) == "EC2 (Account B)" and c.operation == "Decrypt" for c in last.calls)
+    diagram = present.diagram(result)
+    # the operator's own call: both gates allow (EC2's Decrypt has no IAM allow; only its grant does)
+    assert (diagram.key_policy_state, diagram.iam_policy_state, diagram.call_state) == ("allowed", "allowed", "allowed")
+
+
+def test_failed_step_shows_the_access_denied_message_once_per_origin() -> None:
+    # S3 relays KMS's message: the learner's call says where it came from instead of repeating it,
+    # and the fix names whose IAM policy to edit, not the document title the page shows beside it.
+    result = run_scenario(UPLOAD, {})
+    step = result.failing_step
+    assert step is not None and step.error_message
+    shown = next(s for s in present.show(result, UPLOAD).steps if s.step is step)
+    assert shown.calls[0].relayed_from == "kms:GenerateDataKey"
+    assert [c.relayed_from for c in shown.calls[1:]] == [""] * (len(shown.calls) - 1)
+    assert step.calls[-1].error_message == step.error_message
+    assert step.fix is not None and step.fix.fix is not None
+    iam_fix = run_scenario(UPLOAD, {step.fix.document: step.fix.new_text}).failing_step.fix  # type: ignore[union-attr]
+    for offer in (step.fix, iam_fix):
+        assert offer is not None and offer.fix is not None
+        title = UPLOAD.document(offer.document).title  # type: ignore[union-attr]
+        assert title not in offer.fix.summary
