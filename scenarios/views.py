@@ -203,10 +203,12 @@ def _context(request: HttpRequest, scenario: Scenario, spec: ScenarioSpec, key: 
 
 
 def _respond(request: HttpRequest, ctx: dict[str, object], main: str, *oob: str) -> HttpResponse:
-    """The full page, or for htmx the `main` partial followed by out-of-band partials."""
+    """The full page, or for htmx the `main` partial followed by out-of-band partials. Every run
+    also sends the Solution controls, so whether they are unlocked follows the latest run."""
     if not request.htmx:
         response = render(request, PAGE, ctx)
     else:
+        oob += ("solution-controls",)
         parts = [render_to_string(f"{PAGE}#{main}", ctx, request)]
         parts += [render_to_string(f"{PAGE}#{name}", ctx | {"oob": True}, request) for name in oob]
         response = HttpResponse("".join(parts))
@@ -243,8 +245,7 @@ def simulate(request: HttpRequest, slug: str) -> HttpResponse:
     result = None if posted.blocked else _run(spec, posted.documents, posted.problems)
     row = progress.record_attempt(key, scenario, posted.documents, result)
     ctx = _context(request, scenario, spec, key, posted.documents, result, posted.problems, row=row)
-    oob = (("editors",) if posted.blocked else ()) + (("solution-controls",) if row.attempts == 1 and result else ())
-    return _respond(request, ctx, "result-panel", *oob)
+    return _respond(request, ctx, "result-panel", *(("editors",) if posted.blocked else ()))
 
 
 @require_POST

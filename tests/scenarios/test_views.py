@@ -355,7 +355,24 @@ def test_first_simulate_unlocks_the_solution_buttons_in_place(s3: Scenario, csrf
     first = post(csrf_client, "simulate", docs(s3), htmx=True).content.decode()
     assert '<div id="solution-controls" hx-swap-oob="true">' in first and "Show solution" in first
     second = post(csrf_client, "simulate", docs(s3), htmx=True).content.decode()
-    assert "solution-controls" not in second
+    assert '<div id="solution-controls" hx-swap-oob="true">' in second and "Show solution" in second
+
+
+@pytest.mark.parametrize("endpoint", ["fix", "format", "statement"])
+def test_a_first_run_by_any_button_unlocks_the_solution_in_place(
+        s3: Scenario, csrf_client: Client, endpoint: str) -> None:
+    data = {**docs(s3), "fix": "1", "sb-document": "key_policy", "sb-effect": "Allow",
+            "sb-principal": "arn:aws:iam::111111111111:root", "sb-actions": "kms:GenerateDataKey", "sb-resource": "*"}
+    html = post(csrf_client, endpoint, data, htmx=True).content.decode()
+    assert '<div id="solution-controls" hx-swap-oob="true">' in html
+    assert "Show solution" in html and "Diff against the solution" in html
+
+
+def test_the_locked_solution_does_not_ask_for_a_run_on_a_page_showing_one(s3: Scenario, csrf_client: Client) -> None:
+    page = csrf_client.get(f"/scenarios/{S3}/").content.decode()
+    assert outcome(page) == "failure"  # a result is on the page...
+    assert "Run the simulation at least once" not in page  # ...so do not say none was run
+    assert "The result shown is for the starting documents" in page
 
 
 def test_solution_after_an_attempt_shows_text_and_diff(s3: Scenario, csrf_client: Client) -> None:
