@@ -285,3 +285,54 @@ def test_every_scenario_page_is_accessible_failing_and_solved(page: Page, live_u
         expect(panel(page)).to_have_attribute("data-outcome", "success")
         axe_audit(page)
         screenshot(page, f"scenario-solved-{slug}")
+
+
+def test_applied_fix_box_passes_axe_in_both_colour_schemes(page_factory: Callable[..., Page], live_url: str) -> None:
+    for scheme in ("light", "dark"):
+        page = page_factory(color_scheme=scheme)
+        open_scenario(page, live_url)
+        page.locator('button[name="fix"]').first.click()
+        expect(panel(page).locator(".applied-change code").first).to_be_visible()
+        axe_audit(page)
+        panel(page).locator(".applied-change").screenshot(path=str(SCREENSHOT_DIR / f"scenario-applied-fix-{scheme}.png"))
+
+
+# Text (code, an exception name, an ARN) wider than the block that holds it, outside the places
+# that scroll on purpose (pre, the gate tables) and the diagram. Blocks may overhang by a row's
+# negative gutter margin (4px), not by a word.
+OVERFLOWING = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('#result-panel *')) {
+    if (el.closest('pre, svg, .table-responsive, .editor-marks')) continue;
+    const style = getComputedStyle(el);
+    if (style.display !== 'inline') {
+      if (style.overflowX === 'visible' && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 8)
+        out.push(el.tagName + '.' + el.className + ' is ' + (el.scrollWidth - el.clientWidth) + 'px too wide');
+      continue;
+    }
+    let box = el.parentElement;
+    while (getComputedStyle(box).display === 'inline') box = box.parentElement;
+    const right = box.getBoundingClientRect().right - (parseFloat(getComputedStyle(box).paddingRight) || 0);
+    if (el.getBoundingClientRect().right > right + 1) out.push(el.tagName + ': ' + el.textContent.slice(0, 80));
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("slug", ["ebs-snapshot-sharing", "grants-temporary-decrypt", "centralized-cloudtrail",
+                                  "same-account-no-root-statement"])
+def test_long_ids_and_error_codes_wrap_inside_their_boxes_on_a_phone(
+        page_factory: Callable[..., Page], live_url: str, slug: str) -> None:
+    page = page_factory(viewport=PHONE)
+    will_type(page)
+    page.goto(f"{live_url}/scenarios/{slug}/")
+    expect(panel(page)).to_have_attribute("data-outcome", "failure")
+    for _ in range(3):  # the failing page, then after each fix (the applied-fix box, new steps)
+        assert page.evaluate(OVERFLOWING) == []
+        fix = page.locator('button[name="fix"]')
+        if fix.count() == 0:
+            break
+        with page.expect_response(lambda r: r.url.endswith("/fix/")):
+            fix.first.click()
+        expect(panel(page).locator(".applied-change")).to_be_visible()
+    screenshot(page, f"scenario-phone-wrapped-{slug}")
