@@ -17,7 +17,7 @@ help:
 	@echo "make test       the whole test suite, browser tests included (needs Chromium)"
 	@echo "make fuzz       property tests with fresh random examples (make test replays fixed ones)"
 	@echo "make bench      benchmarks with timings (pytest-benchmark)"
-	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms)"
+	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms, kmslab/aws, kmslab/lab)"
 	@echo "make serve-prod collectstatic + gunicorn, as a deployment would run it"
 
 $(PY):
@@ -75,7 +75,7 @@ bench: install-test
 	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,max,rounds --benchmark-sort=name -q
 
 lint: install-test
-	$(PY) -m mypy --strict kmslab/iam kmslab/kms
+	$(PY) -m mypy --strict kmslab/iam kmslab/kms kmslab/aws $(wildcard kmslab/lab)
 
 serve-prod: install
 	@test -n "$$SECRET_KEY" || { echo "serve-prod needs SECRET_KEY (and ALLOWED_HOSTS); see README 'Deploying'"; exit 1; }

@@ -1,7 +1,7 @@
 """Building the simulated world for one run and making each step's call in it.
 
 Responsible for translating a ScenarioSpec plus the learner's linted documents into
-kmslab.kms.world calls (accounts, principals with their identity policies, keys with their key
+kmslab.aws.world calls (accounts, principals with their identity policies, keys with their key
 policies and fixed readable key ids, buckets, trails), dispatching each step to the simulated
 service, and turning the services' call chains into StepResults (scenarios.convert does the
 decision-to-view part). A fresh world per run; nothing is kept.
@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from kmslab.iam.arn import key_arn
 from kmslab.iam.decision import Decision
 from kmslab.iam.policy import Policy
-from kmslab.kms.calls import CallRecord, ServiceResult
+from kmslab.aws.chain import ServiceResult
+from kmslab.aws.world import World
+from kmslab.kms.calls import CallRecord
 from kmslab.kms.errors import AWSError
 from kmslab.kms.keys import KeyManager, KmsKey
-from kmslab.kms.world import World
 
 from scenarios import convert
 from scenarios.lintdocs import LintedDoc

@@ -1,7 +1,7 @@
 """The scenario runner: a scenario plus the learner's documents in, a RunResult out.
 
 Responsible for linting the learner's documents, building a fresh simulated world
-(kmslab.kms.world) from the spec and those documents, making each step's service call, and
+(kmslab.aws.world) from the spec and those documents, making each step's service call, and
 packaging what happened (call chains with the engine's decisions, explanations, the smallest
 fix, envelope facts, CloudTrail records, objectives) as frozen values the web UI renders.
 Must not: import Django, keep state between runs (the world is rebuilt per run; only parsed

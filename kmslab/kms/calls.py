@@ -3,18 +3,16 @@
 Responsible for the records the UI shows as a handshake: the learner's call (s3:PutObject),
 then each KMS call the service made on their behalf, each with its caller, kms:ViaService,
 encryption context, the engine's decision(s), outcome, error, and the CloudTrail events it
-produced. `ServiceResult` is what every service operation of the world returns.
+produced. The services that call KMS gather them into a kmslab.aws.chain.ServiceResult.
 Must not: decide or re-evaluate anything (it only holds values).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from kmslab.iam.decision import Decision
-from kmslab.kms.errors import AWSError
 from kmslab.kms.trail import TrailEvent
 
 
@@ -51,26 +49,3 @@ class CallRecord:
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.SUCCEEDED
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceResult:
-    """The result of one learner request: the response or the error, and the call chain."""
-
-    service: str
-    operation: str
-    response: Mapping[str, object] | None
-    error: AWSError | None
-    calls: tuple[CallRecord, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def kms_calls(self) -> tuple[CallRecord, ...]:
-        return tuple(c for c in self.calls if c.service == "kms")
-
-    @property
-    def trail_events(self) -> tuple[TrailEvent, ...]:
-        return tuple(e for c in self.calls for e in c.trail)

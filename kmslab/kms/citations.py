@@ -5,7 +5,6 @@ from __future__ import annotations
 _KMS = "https://docs.aws.amazon.com/kms/latest/developerguide/"
 _IAM = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 
-CONTROL_ACCESS = _KMS + "control-access.html"
 KEY_POLICIES = _KMS + "key-policies.html"
 KEY_POLICY_DEFAULT = _KMS + "key-policy-default.html#key-policy-default-allow-root-enable-iam"
 CROSS_ACCOUNT = _KMS + "key-policy-modifying-external-accounts.html"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 from kmslab.iam.arn import parse_arn
 from kmslab.kms.errors import (
@@ -23,9 +22,8 @@ from kmslab.kms.errors import (
     ValidationException,
 )
 from kmslab.kms.grants import GRANT_OPERATIONS, Grant, GrantConstraints
+from kmslab.kms.request import KMSSteps, Req
 
-if TYPE_CHECKING:
-    from kmslab.kms.service import KMSService, Req
 
 Response = dict[str, object]
 MAX_GRANTS_PER_KEY = 50_000  # AWS: grants per KMS key (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html)
@@ -60,7 +58,7 @@ def _constraints(req: Req) -> GrantConstraints | None:
     return GrantConstraints(encryption_context_subset=_pairs(raw["EncryptionContextSubset"], "EncryptionContextSubset"))
 
 
-def create_grant(svc: KMSService, req: Req) -> Response:
+def create_grant(svc: KMSSteps, req: Req) -> Response:
     w = svc.world
     grantee = _principal_param(req, "GranteePrincipal", required=True)
     retiring = _principal_param(req, "RetiringPrincipal", required=False)
@@ -129,7 +127,7 @@ def _grant_json(g: Grant) -> dict[str, object]:
     return out
 
 
-def list_grants(svc: KMSService, req: Req) -> Response:
+def list_grants(svc: KMSSteps, req: Req) -> Response:
     key = svc.key_param(req)
     svc.authorize(req, "kms:ListGrants", key)
     gid = req.str_param("GrantId")
@@ -142,7 +140,7 @@ def list_grants(svc: KMSService, req: Req) -> Response:
     return {"Grants": rows, "Truncated": False}
 
 
-def retire_grant(svc: KMSService, req: Req) -> Response:
+def retire_grant(svc: KMSSteps, req: Req) -> Response:
     w = svc.world
     token = req.str_param("GrantToken", max_len=8192)
     gid = req.str_param("GrantId", max_len=128)
@@ -181,7 +179,7 @@ def retire_grant(svc: KMSService, req: Req) -> Response:
     return {}
 
 
-def revoke_grant(svc: KMSService, req: Req) -> Response:
+def revoke_grant(svc: KMSSteps, req: Req) -> Response:
     key = svc.key_param(req)
     gid = req.str_param("GrantId", required=True, max_len=128)
     svc.authorize(req, "kms:RevokeGrant", key)
@@ -192,7 +190,7 @@ def revoke_grant(svc: KMSService, req: Req) -> Response:
     return {}
 
 
-OPERATIONS: dict[str, Callable[[KMSService, Req], Response]] = {
+OPERATIONS: dict[str, Callable[[KMSSteps, Req], Response]] = {
     "CreateGrant": create_grant,
     "ListGrants": list_grants,
     "RetireGrant": retire_grant,

@@ -3,14 +3,13 @@
 Responsible for each operation's parameters, order of checks and AWS-shaped response, using the
 shared steps of service.py (resolve -> authorize -> key state). Grant operations live in
 service_grants.py.
-Must not: decide access (every decision comes from the engine via KMSService.authorize).
+Must not: decide access (every decision comes from the engine via KMSSteps.authorize).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from kmslab.iam.decision import Gate
 from kmslab.iam.policy import Policy, PolicyKind
@@ -29,10 +28,9 @@ from kmslab.kms.errors import (
 )
 from kmslab.kms.keys import KeyManager, KeyState, KmsKey
 from kmslab.kms.managed import default_key_policy
+from kmslab.kms.request import KMSSteps, Req, valid_alias_name
 from kmslab.kms.world import parse_or_raise
 
-if TYPE_CHECKING:
-    from kmslab.kms.service import KMSService, Req
 
 Response = dict[str, object]
 MAX_PLAINTEXT = 4096  # AWS: Encrypt takes at most 4,096 bytes (https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html)
@@ -47,7 +45,7 @@ def _algorithm(req: Req) -> None:
             raise ValidationException(f"`{alg}` is not valid for a symmetric encryption KMS key; use SYMMETRIC_DEFAULT")
 
 
-def create_key(svc: KMSService, req: Req) -> Response:
+def create_key(svc: KMSSteps, req: Req) -> Response:
     w = svc.world
     account = req.caller_account
     if not account:
@@ -75,7 +73,7 @@ def create_key(svc: KMSService, req: Req) -> Response:
     return {"KeyMetadata": key.metadata()}
 
 
-def _lockout_check(svc: KMSService, req: Req, key: KmsKey, policy: Policy) -> None:
+def _lockout_check(svc: KMSSteps, req: Req, key: KmsKey, policy: Policy) -> None:
     """AWS: unless BypassPolicyLockoutSafetyCheck is true, the caller must be able to
     PutKeyPolicy under the new policy (https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html).
     The engine answers, with the new policy in place of the key's."""
@@ -89,7 +87,7 @@ def _lockout_check(svc: KMSService, req: Req, key: KmsKey, policy: Policy) -> No
         )
 
 
-def describe_key(svc: KMSService, req: Req) -> Response:
+def describe_key(svc: KMSSteps, req: Req) -> Response:
     key = svc.key_param(req)
     svc.authorize(req, "kms:DescribeKey", key)
     return {"KeyMetadata": key.metadata()}
@@ -101,14 +99,14 @@ def _policy_name(req: Req) -> None:
         raise NotFoundException(f"Policy '{name}' does not exist; the only key policy name is `default`")
 
 
-def get_key_policy(svc: KMSService, req: Req) -> Response:
+def get_key_policy(svc: KMSSteps, req: Req) -> Response:
     key = svc.key_param(req)
     _policy_name(req)
     svc.authorize(req, "kms:GetKeyPolicy", key)
     return {"Policy": key.policy_text, "PolicyName": "default"}
 
 
-def put_key_policy(svc: KMSService, req: Req) -> Response:
+def put_key_policy(svc: KMSSteps, req: Req) -> Response:
     key = svc.key_param(req)
     _policy_name(req)
     text = req.str_param("Policy", required=True, max_len=32768)
@@ -125,7 +123,7 @@ def put_key_policy(svc: KMSService, req: Req) -> Response:
     return {}
 
 
-def encrypt(svc: KMSService, req: Req) -> Response:
+def encrypt(svc: KMSSteps, req: Req) -> Response:
     _algorithm(req)
     plaintext = req.bytes_param("Plaintext", max_len=MAX_PLAINTEXT)
     ec = req.encryption_context = req.context_param()
@@ -136,7 +134,7 @@ def encrypt(svc: KMSService, req: Req) -> Response:
     return {"CiphertextBlob": blob, "KeyId": key.arn, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
 
 
-def _blob_key(svc: KMSService, req: Req, blob_param: str, key_param: str) -> tuple[KmsKey, ciphertext.ParsedBlob]:
+def _blob_key(svc: KMSSteps, req: Req, blob_param: str, key_param: str) -> tuple[KmsKey, ciphertext.ParsedBlob]:
     raw = req.params.get(blob_param)
     if not isinstance(raw, (bytes, bytearray)) or not 1 <= len(raw) <= ciphertext.MAX_BLOB:
         raise ValidationException(f"1 validation error detected: Value at '{blob_param[:1].lower() + blob_param[1:]}' must be 1 to 6144 bytes")
@@ -166,7 +164,7 @@ def _open(key: KmsKey, parsed: ciphertext.ParsedBlob, ec: dict[str, str]) -> byt
         raise InvalidCiphertextException(_BAD_CIPHERTEXT) from exc
 
 
-def decrypt(svc: KMSService, req: Req) -> Response:
+def decrypt(svc: KMSSteps, req: Req) -> Response:
     _algorithm(req)
     ec = req.encryption_context = req.context_param()
     key, parsed = _blob_key(svc, req, "CiphertextBlob", "KeyId")
@@ -176,7 +174,7 @@ def decrypt(svc: KMSService, req: Req) -> Response:
     return {"KeyId": key.arn, "Plaintext": plaintext, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
 
 
-def re_encrypt(svc: KMSService, req: Req) -> Response:
+def re_encrypt(svc: KMSSteps, req: Req) -> Response:
     _algorithm(req)
     src_ec = req.context_param("SourceEncryptionContext")
     dst_ec = req.context_param("DestinationEncryptionContext")
@@ -214,7 +212,7 @@ def _data_key_size(req: Req) -> int:
     return n
 
 
-def _generate(svc: KMSService, req: Req, with_plaintext: bool) -> Response:
+def _generate(svc: KMSSteps, req: Req, with_plaintext: bool) -> Response:
     size = _data_key_size(req)
     ec = req.encryption_context = req.context_param()
     key = svc.key_param(req)
@@ -227,17 +225,15 @@ def _generate(svc: KMSService, req: Req, with_plaintext: bool) -> Response:
     return out
 
 
-def generate_data_key(svc: KMSService, req: Req) -> Response:
+def generate_data_key(svc: KMSSteps, req: Req) -> Response:
     return _generate(svc, req, True)
 
 
-def generate_data_key_without_plaintext(svc: KMSService, req: Req) -> Response:
+def generate_data_key_without_plaintext(svc: KMSSteps, req: Req) -> Response:
     return _generate(svc, req, False)
 
 
-def create_alias(svc: KMSService, req: Req) -> Response:
-    from kmslab.kms.service import valid_alias_name
-
+def create_alias(svc: KMSSteps, req: Req) -> Response:
     w = svc.world
     name = req.str_param("AliasName", required=True, max_len=256)
     assert name is not None
@@ -255,7 +251,7 @@ def create_alias(svc: KMSService, req: Req) -> Response:
     return {}
 
 
-def list_aliases(svc: KMSService, req: Req) -> Response:
+def list_aliases(svc: KMSSteps, req: Req) -> Response:
     # SIMULATION: kms:ListAliases (IAM policy, Resource "*") is not checked; it lists the
     # caller's own account only, as AWS does.
     w = svc.world
@@ -270,7 +266,7 @@ def list_aliases(svc: KMSService, req: Req) -> Response:
     return {"Aliases": rows, "Truncated": False}
 
 
-def _set_state(svc: KMSService, req: Req, action: str, new: KeyState) -> Response:
+def _set_state(svc: KMSSteps, req: Req, action: str, new: KeyState) -> Response:
     key = svc.key_param(req)
     svc.authorize(req, action, key)
     svc.check_state(key, req.operation)
@@ -278,15 +274,15 @@ def _set_state(svc: KMSService, req: Req, action: str, new: KeyState) -> Respons
     return {}
 
 
-def enable_key(svc: KMSService, req: Req) -> Response:
+def enable_key(svc: KMSSteps, req: Req) -> Response:
     return _set_state(svc, req, "kms:EnableKey", KeyState.ENABLED)
 
 
-def disable_key(svc: KMSService, req: Req) -> Response:
+def disable_key(svc: KMSSteps, req: Req) -> Response:
     return _set_state(svc, req, "kms:DisableKey", KeyState.DISABLED)
 
 
-def schedule_key_deletion(svc: KMSService, req: Req) -> Response:
+def schedule_key_deletion(svc: KMSSteps, req: Req) -> Response:
     days = req.params.get("PendingWindowInDays", 30)
     if isinstance(days, bool) or not isinstance(days, int) or not 7 <= days <= 30:
         # AWS: waiting period 7-30 days (https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html)
@@ -300,7 +296,7 @@ def schedule_key_deletion(svc: KMSService, req: Req) -> Response:
     return {"KeyId": key.arn, "DeletionDate": key.deletion_date.isoformat(), "KeyState": key.state.value, "PendingWindowInDays": days}
 
 
-def cancel_key_deletion(svc: KMSService, req: Req) -> Response:
+def cancel_key_deletion(svc: KMSSteps, req: Req) -> Response:
     key = svc.key_param(req)
     svc.authorize(req, "kms:CancelKeyDeletion", key)
     if key.state is not KeyState.PENDING_DELETION:
@@ -312,7 +308,7 @@ def cancel_key_deletion(svc: KMSService, req: Req) -> Response:
     return {"KeyId": key.arn}
 
 
-OPERATIONS: dict[str, Callable[[KMSService, Req], Response]] = {
+OPERATIONS: dict[str, Callable[[KMSSteps, Req], Response]] = {
     "CreateKey": create_key,
     "DescribeKey": describe_key,
     "GetKeyPolicy": get_key_policy,

@@ -1,8 +1,10 @@
-"""The simulated multi-account AWS world.
+"""The simulated multi-account world KMS lives in.
 
 Responsible for the state a scenario builds in code: accounts, IAM principals with their
 identity policies, KMS keys (customer managed and the AWS managed `aws/s3` / `aws/ebs`),
-aliases, grants, and the services (`world.kms`, `world.s3`, `world.ec2`, `world.cloudtrail`).
+aliases, grants, the CloudTrail log, and the world's randomness and clock. It builds no
+service: the KMS service (kmslab.kms.service) and the services that call it (kmslab.aws) are
+given a world; kmslab.aws.world wires them all together.
 Every access decision goes through `World.authorize_kms` or `World.authorize_resource`, which
 call the one engine (kmslab.kms.authorize / kmslab.iam.authorize). Nothing else decides.
 
@@ -10,7 +12,9 @@ call the one engine (kmslab.kms.authorize / kmslab.iam.authorize). Nothing else 
     world.add_account("222222222222", "Account A")
     bob = world.add_user("111111111111", "bob", policies=[iam_policy_text])
     key = world.create_key("222222222222", policy_text=key_policy_text, alias="alias/reports")
-    world.kms.call(bob, "GenerateDataKey", {"KeyId": key.arn, "KeySpec": "AES_256"})
+    KMSService(world).call(bob, "GenerateDataKey", {"KeyId": key.arn, "KeySpec": "AES_256"})
+
+    again = World(region="us-east-1", state=world.state)    # a world from stored state
 
 Must not: import Django; keep state in module globals (a world is rebuilt per run).
 """
@@ -20,14 +24,16 @@ from __future__ import annotations
 import os
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from kmslab.iam import authorize as iam_authorize
 from kmslab.iam.arn import is_account_id, key_arn
 from kmslab.iam.decision import Decision, Gate
 from kmslab.iam.parse import parse_policy
 from kmslab.iam.policy import Policy, PolicyKind
+from kmslab.kms import authorize as kms_authorize
 from kmslab.kms.errors import MalformedPolicyDocumentException, ValidationException
 from kmslab.kms.grants import Grant
 from kmslab.kms.keys import Alias, KeyManager, KmsKey
@@ -53,6 +59,19 @@ class Principal:
     policies: list[Policy] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class WorldState:
+    """Everything a world holds. Give one to `World` to build a world from stored state: the
+    world keeps these containers and updates them in place."""
+
+    accounts: dict[str, Account] = field(default_factory=dict)
+    principals: dict[str, Principal] = field(default_factory=dict)  # by ARN
+    keys: dict[str, KmsKey] = field(default_factory=dict)  # by key ARN
+    aliases: dict[tuple[str, str], Alias] = field(default_factory=dict)  # (account, "alias/name")
+    grants: dict[str, Grant] = field(default_factory=dict)  # by grant id
+    trail_log: list[TrailEvent] = field(default_factory=list)
+
+
 def parse_or_raise(text: PolicySource, kind: PolicyKind, name: str) -> Policy:
     """A Policy from text (via the engine's parser) or as given; error findings raise
     MalformedPolicyDocumentException carrying them."""
@@ -67,27 +86,23 @@ def parse_or_raise(text: PolicySource, kind: PolicyKind, name: str) -> Policy:
 
 
 class World:
-    def __init__(self, region: str = "us-east-1", *, seed: int | None = None, partition: str = "aws") -> None:
-        from kmslab.kms.cloudtrail_service import CloudTrailService
-        from kmslab.kms.ebs import EBSService
-        from kmslab.kms.s3 import S3Service
-        from kmslab.kms.service import KMSService
-
+    def __init__(self, region: str = "us-east-1", *, seed: int | None = None, partition: str = "aws",
+                 state: WorldState | None = None, clock: Callable[[], datetime] | None = None) -> None:
+        """`seed` makes ids and key material repeatable (tests, scenario runs); `state` is what
+        the world starts from (empty by default); `clock` replaces the deterministic clock."""
         self.region = region
         self.partition = partition
         self.seed = seed
         self._rng: random.Random | None = random.Random(seed) if seed is not None else None
-        self.accounts: dict[str, Account] = {}
-        self.principals: dict[str, Principal] = {}
-        self.keys: dict[str, KmsKey] = {}  # by key ARN
-        self.aliases: dict[tuple[str, str], Alias] = {}  # (account, "alias/name")
-        self.grants: dict[str, Grant] = {}  # by grant id
-        self.trail_log: list[TrailEvent] = []
+        self.state = WorldState() if state is None else state
+        self.accounts = self.state.accounts
+        self.principals = self.state.principals
+        self.keys = self.state.keys
+        self.aliases = self.state.aliases
+        self.grants = self.state.grants
+        self.trail_log = self.state.trail_log
+        self._clock = clock
         self._tick = 0
-        self.kms = KMSService(self)
-        self.s3 = S3Service(self)
-        self.ec2 = EBSService(self)
-        self.cloudtrail = CloudTrailService(self)
 
     # ------------------------------------------------------------ randomness and time
     def random_bytes(self, n: int) -> bytes:
@@ -103,7 +118,9 @@ class World:
         return self.random_bytes(n).hex()
 
     def now(self) -> datetime:
-        """A deterministic clock: one second per event from a fixed start."""
+        """The injected clock, else a deterministic one: one second per event from a fixed start."""
+        if self._clock is not None:
+            return self._clock()
         self._tick += 1
         return START + timedelta(seconds=self._tick)
 
@@ -234,10 +251,8 @@ class World:
 
         `key_policy` replaces the key's own policy (the lockout safety check asks about a
         policy before it is attached)."""
-        from kmslab.kms.authorize import authorize_kms
-
         try:
-            return authorize_kms(
+            return kms_authorize.authorize_kms(
                 caller,
                 action,
                 key.arn,
@@ -262,10 +277,8 @@ class World:
         context: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Decision:
         """Ask the engine about a non-KMS resource (an S3 bucket or object, `*` for CreateKey)."""
-        from kmslab.iam.authorize import authorize
-
         try:
-            return authorize(
+            return iam_authorize.authorize(
                 caller,
                 action,
                 resource,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kmslab.aws.world import World
 from kmslab.kms.errors import (
     AccessDeniedException,
     DisabledException,
@@ -16,7 +17,6 @@ from kmslab.kms.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmslab.kms.world import World
 from tests.kms.test_world import A, B, doc, make_world, root_statement, stmt
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kmslab.aws.world import World
 from kmslab.kms.errors import (
     AccessDeniedException,
     InvalidArnException,
@@ -11,7 +12,6 @@ from kmslab.kms.errors import (
     InvalidGrantTokenException,
     ValidationException,
 )
-from kmslab.kms.world import World
 from tests.kms.test_world import A, B, doc, make_world, root, root_statement, stmt
 
 

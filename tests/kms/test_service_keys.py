@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from kmslab.aws.world import World
 from kmslab.kms.errors import (
     AccessDeniedException,
     AlreadyExistsException,
@@ -15,7 +16,6 @@ from kmslab.kms.errors import (
     NotFoundException,
     ValidationException,
 )
-from kmslab.kms.world import World
 from tests.kms.test_world import A, B, GUIDE_KEY_STATEMENT, doc, guide_iam_policy, make_world, root, root_statement, stmt
 
 

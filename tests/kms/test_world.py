@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from kmslab.aws.world import World
 from kmslab.kms.errors import MalformedPolicyDocumentException, ValidationException
 from kmslab.kms.keys import KeyManager
-from kmslab.kms.world import World
 
 A = "222222222222"  # Account A: key owner, bucket owner (the seed's producer)
 B = "111111111111"  # Account B: bob's account (the consumer)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from kmslab.kms.errors import InsufficientEncryptionPolicyException, InsufficientS3BucketPolicyException
-from kmslab.kms.world import World
+from kmslab.aws.errors import InsufficientEncryptionPolicyException, InsufficientS3BucketPolicyException
+from kmslab.aws.world import World
 from tests.kms.test_world import A, B, C, doc, make_world, root_statement, stmt
 
 L = "444444444444"  # log-archive account
@@ -94,3 +94,31 @@ def test_failed_call_record_has_error_code_and_message() -> None:
     assert event.record["errorCode"] == "InvalidCiphertextException" and event.record["errorMessage"]
     denied = w.kms.call_traced(nobody, "DescribeKey", {"KeyId": key.arn})
     assert denied.record.trail[0].record["errorCode"] == "AccessDeniedException"
+
+
+def test_delivery_goes_through_s3s_put_object_and_its_bucket_policy() -> None:
+    """The bucket policy sees what CloudTrail's PutObject sends: aws:SourceArn, aws:SourceAccount, x-amz-acl."""
+    w, trails = _world()
+    w.s3.put_bucket_policy(BUCKET, doc(
+        stmt(["s3:PutObject"], f"arn:aws:s3:::{BUCKET}/AWSLogs/*", principal=SERVICE, condition={
+            "StringEquals": {"aws:SourceArn": trails[A], "s3:x-amz-acl": "bucket-owner-full-control"}}),
+    ))
+    ok = w.cloudtrail.deliver(trails[A])
+    assert ok.ok, ok.error
+    first = ok.calls[0]
+    assert (first.service, first.operation, first.caller) == ("cloudtrail", "DeliverLogFile", "cloudtrail.amazonaws.com")
+    assert first.decision is not None and first.decision.request.action == "s3:PutObject"
+    stored = w.s3.buckets[BUCKET].objects[str(ok.response["Key"])]  # type: ignore[index]
+    assert stored.sse == "aws:kms" and stored.encryption_context == {"aws:cloudtrail:arn": trails[A]}
+    assert stored.owner_caller == "cloudtrail.amazonaws.com" and not stored.bucket_key
+    refused = w.cloudtrail.deliver(trails[B])  # B's trail ARN is not the one the bucket policy names
+    assert isinstance(refused.error, InsufficientS3BucketPolicyException) and refused.error.decision is not None
+    assert refused.kms_calls == () and refused.calls[0].decision is refused.error.decision
+
+
+def test_delivery_to_a_missing_bucket_or_for_an_unknown_trail_fails_cleanly() -> None:
+    w, trails = _world()
+    gone = w.cloudtrail.create_trail(A, "lost", bucket="no-such-bucket", kms_key_id=trails[A])
+    assert w.cloudtrail.deliver(gone.arn).error.code == "NoSuchBucket"  # type: ignore[union-attr]
+    unknown = w.cloudtrail.deliver("arn:aws:cloudtrail:us-east-1:111111111111:trail/none")
+    assert unknown.error is not None and unknown.error.code == "TrailNotFoundException" and len(unknown.calls) == 1

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from kmslab.aws.errors import InvalidParameter, InvalidSnapshotNotFound, UnauthorizedOperation
+from kmslab.aws.world import World
 from kmslab.kms.calls import Outcome
-from kmslab.kms.errors import InvalidParameter, InvalidSnapshotNotFound, UnauthorizedOperation
-from kmslab.kms.world import World
 from tests.kms.test_world import A, C, doc, make_world, root, root_statement, stmt
 
 # AWS: what users of a shared key need on it (https://docs.aws.amazon.com/ebs/latest/userguide/share-kms-key.html)

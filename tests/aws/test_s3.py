@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 
+from kmslab.aws.errors import NoSuchBucket, NoSuchKey, NoSuchUpload, S3AccessDenied, S3KMSError
+from kmslab.aws.world import World
 from kmslab.kms.calls import Outcome
-from kmslab.kms.errors import NoSuchBucket, NoSuchKey, S3AccessDenied, S3KMSError
-from kmslab.kms.world import World
 from tests.kms.test_world import A, B, GUIDE_KEY_STATEMENT, doc, guide_iam_policy, make_world, root, root_statement, stmt
 
 BUCKET = "reports-a"
@@ -272,3 +273,80 @@ def test_bucket_policy_can_require_a_specific_key() -> None:
     r = w.s3.put_object(bob, BUCKET, "other.csv", b"x", sse="aws:kms", kms_key_id=other)
     assert isinstance(r.error, S3AccessDenied) and r.error.decision is not None
     assert r.error.decision.determining[0].statement.sid == "OnlyOurKey"
+
+
+def _upload(w: World, bob: str, key: str = "big", parts: tuple[bytes, ...] = (b"one", b"-two")) -> tuple[str, list[dict[str, object]]]:
+    r = w.s3.create_multipart_upload(bob, BUCKET, key)
+    assert r.ok, r.error
+    upload_id = str(r.response["UploadId"])  # type: ignore[index]
+    listed: list[dict[str, object]] = []
+    for n, body in enumerate(parts, start=1):
+        part = w.s3.upload_part(bob, BUCKET, key, upload_id, n, body)
+        assert part.ok, part.error
+        listed.append({"PartNumber": n, "ETag": part.response["ETag"]})  # type: ignore[index]
+    return upload_id, listed
+
+
+def test_multipart_complete_takes_the_listed_parts_in_order() -> None:
+    w, bob, arn = seed_example(bob_decrypt=True)
+    upload_id, listed = _upload(w, bob, parts=(b"one", b"-two", b"-three"))
+    done = w.s3.complete_multipart_upload(bob, BUCKET, "big", upload_id, parts=[listed[0], listed[2]])
+    assert done.ok, done.error
+    assert done.response is not None and done.response["SSEKMSKeyId"] == arn and str(done.response["ETag"]).endswith('-2"')
+    assert [c.action for c in done.calls] == ["s3:CompleteMultipartUpload", "kms:Decrypt"]
+    assert w.s3.get_object(bob, BUCKET, "big").response["Body"] == b"one-three"  # type: ignore[index]
+    assert w.s3.buckets[BUCKET].uploads == {}  # a completed upload is gone
+
+
+@pytest.mark.parametrize("change,code", [
+    (lambda ps: [ps[1], ps[0]], "InvalidPartOrder"),
+    (lambda ps: [ps[0], {"PartNumber": 2, "ETag": '"not-the-etag"'}], "InvalidPart"),
+    (lambda ps: [ps[0], {"PartNumber": 9, "ETag": ps[1]["ETag"]}], "InvalidPart"),
+    (lambda ps: [], "InvalidArgument"),
+    (lambda ps: "1,2", "InvalidArgument"),
+], ids=["out-of-order", "wrong-etag", "never-uploaded", "empty", "not-a-list"])
+def test_multipart_complete_refuses_a_wrong_parts_list(change: Callable[[list[dict[str, object]]], object], code: str) -> None:
+    w, bob, _ = seed_example(bob_decrypt=True)
+    upload_id, listed = _upload(w, bob)
+    r = w.s3.complete_multipart_upload(bob, BUCKET, "big", upload_id, parts=change(listed))  # type: ignore[arg-type]
+    assert r.error is not None and r.error.code == code
+    assert r.kms_calls == ()  # refused before S3 touches the data key
+    assert "big" not in w.s3.buckets[BUCKET].objects and upload_id in w.s3.buckets[BUCKET].uploads
+
+
+def test_multipart_part_uploaded_again_replaces_the_first() -> None:
+    w, bob, _ = seed_example(bob_decrypt=True)
+    upload_id, _ = _upload(w, bob)
+    again = w.s3.upload_part(bob, BUCKET, "big", upload_id, 2, b"-2")
+    assert again.ok
+    assert w.s3.complete_multipart_upload(bob, BUCKET, "big", upload_id).ok
+    assert w.s3.get_object(bob, BUCKET, "big").response["Body"] == b"one-2"  # type: ignore[index]
+
+
+def test_multipart_abort_discards_the_upload_and_needs_its_own_permission() -> None:
+    w, bob, _ = seed_example(bob_decrypt=True)
+    upload_id, _ = _upload(w, bob)
+    denied = w.s3.abort_multipart_upload(bob, BUCKET, "big", upload_id)  # neither policy allows s3:AbortMultipartUpload
+    assert isinstance(denied.error, S3AccessDenied) and denied.calls[0].outcome is Outcome.DENIED
+    assert denied.calls[0].decision is not None and denied.calls[0].decision.request.action == "s3:AbortMultipartUpload"
+    owner = w.add_user(A, "owner", policies=[doc(stmt(["s3:*"], f"arn:aws:s3:::{BUCKET}/*"))])
+    assert w.s3.abort_multipart_upload(owner, BUCKET, "big", upload_id).ok
+    gone = w.s3.upload_part(bob, BUCKET, "big", upload_id, 3, b"late")
+    assert isinstance(gone.error, NoSuchUpload) and gone.kms_calls == ()
+
+
+def test_multipart_upload_to_an_sse_s3_bucket_needs_no_kms_call() -> None:
+    w, bob, _ = seed_example(bucket_default="AES256", key_default=False)
+    upload_id, listed = _upload(w, bob)
+    done = w.s3.complete_multipart_upload(bob, BUCKET, "big", upload_id, parts=listed)
+    assert done.ok, done.error
+    assert done.response is not None and done.response["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in done.response
+    got = w.s3.get_object(bob, BUCKET, "big")
+    assert got.response is not None and got.response["Body"] == b"one-two" and got.kms_calls == ()
+
+
+def test_sse_s3_objects_survive_a_rebuilt_world() -> None:
+    w, bob, _ = seed_example(bucket_default="AES256", key_default=False)
+    assert w.s3.put_object(bob, BUCKET, "plain", b"sse-s3 body").ok
+    again = World(state=w.state, services=w.service_state)
+    assert again.s3.get_object(bob, BUCKET, "plain").response["Body"] == b"sse-s3 body"  # type: ignore[index]

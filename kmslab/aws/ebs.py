@@ -28,28 +28,25 @@ Must not: decide access (the engine does).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from kmslab.iam.arn import is_account_id
-from kmslab.kms.calls import CallRecord, Outcome, ServiceResult
-from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
-from kmslab.kms.errors import (
-    AccessDeniedException,
-    AWSError,
+from kmslab.aws.chain import KMSCaller, ServiceResult, service_result
+from kmslab.aws.errors import (
     EC2KMSError,
     InvalidParameter,
     InvalidParameterValue,
     InvalidSnapshotNotFound,
     InvalidVolumeNotFound,
-    KMSError,
     UnauthorizedOperation,
 )
+from kmslab.iam.arn import is_account_id
+from kmslab.kms.calls import CallRecord
+from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
+from kmslab.kms.errors import AccessDeniedException, AWSError, KMSError
 from kmslab.kms.keys import KeyManager
-
-if TYPE_CHECKING:
-    from kmslab.kms.world import World
+from kmslab.kms.service import KMSService
+from kmslab.kms.world import World
 
 
 @dataclass(slots=True)
@@ -74,23 +71,16 @@ class Snapshot:
 
 
 class EBSService:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, kms: KMSService, *, volumes: dict[str, Volume] | None = None,
+                 snapshots: dict[str, Snapshot] | None = None) -> None:
+        """EC2/EBS in `world`, calling `kms` for the caller; `volumes` / `snapshots` (by id) are
+        the state to start from (a stored world), kept and updated in place."""
         self.world = world
-        self.volumes: dict[str, Volume] = {}
-        self.snapshots: dict[str, Snapshot] = {}
-
-    @property
-    def via(self) -> str:
-        return f"ec2.{self.world.region}.amazonaws.com"
+        self.volumes: dict[str, Volume] = {} if volumes is None else volumes
+        self.snapshots: dict[str, Snapshot] = {} if snapshots is None else snapshots
+        self._kms = KMSCaller(kms, _relay, via_service=f"ec2.{world.region}.amazonaws.com")
 
     # ------------------------------------------------ helpers
-    def _kms(self, calls: list[CallRecord], caller: str, op: str, params: Mapping[str, object]) -> dict[str, object]:
-        traced = self.world.kms.call_traced(caller, op, params, via_service=self.via)
-        calls.append(traced.record)
-        if traced.error is not None:
-            raise _relay(traced.error)
-        assert traced.response is not None
-        return traced.response
 
     def _grant(self, calls: list[CallRecord], caller: str, key_arn: str, resource_id: str) -> None:
         who = self.world.identity_of(caller)
@@ -108,14 +98,7 @@ class EBSService:
 
     def _result(self, op: str, caller: str, resource: str, calls: list[CallRecord],
                 response: dict[str, object] | None, error: AWSError | None) -> ServiceResult:
-        outcome = Outcome.SUCCEEDED if error is None else (
-            Outcome.DENIED if isinstance(error, UnauthorizedOperation) else Outcome.FAILED
-        )
-        first = CallRecord(
-            service="ec2", operation=op, caller=caller, resource=resource, outcome=outcome,
-            error_code=error.code if error else "", error_message=error.message if error else "",
-        )
-        return ServiceResult("ec2", op, response, error, (first, *calls))
+        return service_result("ec2", op, caller, resource, calls, response, error, denied=(UnauthorizedOperation,))
 
     def _visible_snapshot(self, caller: str, snapshot_id: str) -> Snapshot:
         snap = self.snapshots.get(snapshot_id) if isinstance(snapshot_id, str) else None

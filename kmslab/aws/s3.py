@@ -1,16 +1,21 @@
-"""Simulated Amazon S3 with SSE-KMS: buckets, bucket policies, PutObject, GetObject, multipart.
+"""Simulated Amazon S3 with SSE-KMS: buckets, bucket policies, PutObject, GetObject, multipart upload.
 
 Responsible for the S3 side of the handshake (s3:PutObject / s3:GetObject authorized by the
 engine with the bucket policy and the caller's IAM policies) and for the KMS calls S3 makes AS
 THE CALLER, with kms:ViaService = s3.REGION.amazonaws.com and the encryption context
 {"aws:s3:arn": "arn:aws:s3:::BUCKET/KEY"} (the bucket ARN when S3 Bucket Keys are on).
 Objects are really encrypted (envelope.py) with the data key and decrypted on GetObject.
-Every operation returns calls.ServiceResult: the learner's call first, then each KMS call.
+Every operation returns chain.ServiceResult: the learner's call first, then each KMS call.
 
     world.s3.create_bucket("222222222222", "reports", policy_text=..., default_encryption="aws:kms",
                            kms_key_id=key.arn)
     world.s3.put_object(bob, "reports", "q1.csv", b"...")        -> ServiceResult
     world.s3.get_object(bob, "reports", "q1.csv").response["Body"]
+
+    up = world.s3.create_multipart_upload(bob, "reports", "big.bin").response["UploadId"]
+    etag = world.s3.upload_part(bob, "reports", "big.bin", up, 1, b"...").response["ETag"]
+    world.s3.complete_multipart_upload(bob, "reports", "big.bin", up, parts=[{"PartNumber": 1, "ETag": etag}])
+    world.s3.abort_multipart_upload(bob, "reports", "other.bin", other_upload_id)
 
 # AWS: (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)
 # SIMULATION: buckets behave as "bucket owner enforced" (no ACLs, the bucket owner owns objects).
@@ -21,31 +26,31 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kmslab.iam.decision import Decision
-from kmslab.iam.policy import Policy, PolicyKind
-from kmslab.kms.calls import CallRecord, Outcome, ServiceResult
-from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
-from kmslab.kms.errors import (
-    AccessDeniedException,
-    AWSError,
+from kmslab.aws.chain import KMSCaller, ServiceResult, service_result
+from kmslab.aws.errors import (
     BucketAlreadyExists,
     InvalidArgument,
-    KMSError,
+    InvalidPart,
+    InvalidPartOrder,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
     S3AccessDenied,
     S3KMSError,
 )
-
-if TYPE_CHECKING:
-    from kmslab.kms.world import World
+from kmslab.iam.decision import Decision
+from kmslab.iam.policy import Policy, PolicyKind
+from kmslab.kms.calls import CallRecord
+from kmslab.kms.envelope import decrypt_stream, encrypt_stream, read_header
+from kmslab.kms.errors import AccessDeniedException, AWSError, KMSError
+from kmslab.kms.service import KMSService
+from kmslab.kms.world import World, parse_or_raise
 
 SSE_S3 = "AES256"
 SSE_KMS = "aws:kms"
@@ -63,14 +68,39 @@ class StoredObject:
 
 
 @dataclass(slots=True)
+class Part:
+    body: bytes  # the envelope of this part alone
+    etag: str  # as UploadPart returned it, quoted
+
+
+@dataclass(slots=True)
 class Upload:
+    """A multipart upload in progress: the data key every part is encrypted with (protected by
+    KMS for SSE-KMS, by S3's own key for SSE-S3) and the parts uploaded so far."""
+
     upload_id: str
     key: str
-    kms_key_arn: str
+    kms_key_arn: str  # "" for SSE-S3
     encrypted_data_key: bytes
     encryption_context: dict[str, str]
     bucket_key: bool
-    parts: dict[int, bytes] = field(default_factory=dict)
+    parts: dict[int, Part] = field(default_factory=dict)
+    sse: str = SSE_KMS
+
+
+@dataclass(frozen=True, slots=True)
+class WriterKey:
+    """SSE-KMS arranged by an AWS service that writes into a bucket as itself (CloudTrail): the
+    KMS key and encryption context its objects are encrypted under, and its own line to KMS.
+
+    # SIMULATION: AWS does not document how such a delivery splits the work between the service
+    # and S3; the writer asks KMS for the data key as itself (its key policy statements name the
+    # service principal and its own encryption context), and S3 stores an SSE-KMS object.
+    """
+
+    kms_key_id: str
+    encryption_context: Mapping[str, str]
+    kms: KMSCaller
 
 
 @dataclass(slots=True)
@@ -95,22 +125,22 @@ def _body(data: bytes | BinaryIO) -> BinaryIO:
 
 
 class S3Service:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, kms: KMSService, *, buckets: dict[str, Bucket] | None = None,
+                 sse_s3_key: bytes | None = None) -> None:
+        """S3 in `world`, calling `kms` for the caller. `buckets` (by name, with their objects
+        and uploads) and `sse_s3_key` (S3's own key for SSE-S3, 32 bytes) are the state to start
+        from (a stored world); `buckets` is kept and updated in place."""
         self.world = world
-        self.buckets: dict[str, Bucket] = {}
-        self._sse_s3_key = AESGCM(world.random_bytes(32))  # S3-owned key for SSE-S3
-
-    @property
-    def via(self) -> str:
-        return f"s3.{self.world.region}.amazonaws.com"
+        self.buckets: dict[str, Bucket] = {} if buckets is None else buckets
+        self.sse_s3_key = world.random_bytes(32) if sse_s3_key is None else sse_s3_key
+        self._sse_s3 = AESGCM(self.sse_s3_key)
+        self._kms = KMSCaller(kms, _relay, via_service=f"s3.{world.region}.amazonaws.com")
 
     # ------------------------------------------------ set-up (no authorization)
     def create_bucket(
         self, owner: str, name: str, *, policy_text: str | None = None, default_encryption: str = SSE_S3,
         kms_key_id: str = "", bucket_key: bool = False,
     ) -> Bucket:
-        from kmslab.kms.world import parse_or_raise
-
         if name in self.buckets:
             raise BucketAlreadyExists(f"The requested bucket name `{name}` is not available.")
         if default_encryption not in (SSE_S3, SSE_KMS):
@@ -124,8 +154,6 @@ class S3Service:
         return b
 
     def put_bucket_policy(self, name: str, policy_text: str) -> None:
-        from kmslab.kms.world import parse_or_raise
-
         b = self._bucket(name)
         b.policy = parse_or_raise(policy_text, PolicyKind.BUCKET_POLICY, f"Bucket policy of {name}")
         b.policy_text = policy_text
@@ -147,14 +175,6 @@ class S3Service:
         trace.append(decision)
         if not decision.allowed:
             raise S3AccessDenied("Access Denied", decision)
-
-    def _kms(self, calls: list[CallRecord], caller: str, op: str, params: Mapping[str, object]) -> dict[str, object]:
-        traced = self.world.kms.call_traced(caller, op, params, via_service=self.via)
-        calls.append(traced.record)
-        if traced.error is not None:
-            raise _relay(traced.error)
-        assert traced.response is not None
-        return traced.response
 
     def _choose_key(self, bucket: Bucket, sse: str | None, kms_key_id: str | None) -> tuple[str, str]:
         """(algorithm, KeyId as S3 will pass it to KMS)."""
@@ -179,27 +199,28 @@ class S3Service:
 
     def _result(self, op: str, caller: str, resource: str, trace: list[Decision], calls: list[CallRecord],
                 response: dict[str, object] | None, error: AWSError | None) -> ServiceResult:
-        outcome = Outcome.SUCCEEDED if error is None else (
-            Outcome.DENIED if isinstance(error, S3AccessDenied) else Outcome.FAILED
-        )
-        first = CallRecord(
-            service="s3", operation=op, caller=caller, resource=resource, decisions=tuple(trace), outcome=outcome,
-            error_code=error.code if error else "", error_message=error.message if error else "",
-        )
-        return ServiceResult("s3", op, response, error, (first, *calls))
+        return service_result("s3", op, caller, resource, calls, response, error, decisions=trace, denied=(S3AccessDenied,))
 
     # ------------------------------------------------ operations
     def put_object(
         self, caller: str, bucket: str, key: str, body: bytes | BinaryIO, *, sse: str | None = None,
-        kms_key_id: str | None = None, bucket_key: bool | None = None,
+        kms_key_id: str | None = None, bucket_key: bool | None = None, acl: str | None = None,
+        source_arn: str = "", source_account: str = "", writer_key: WriterKey | None = None,
     ) -> ServiceResult:
-        """PutObject. `sse`/`kms_key_id` are the x-amz-server-side-encryption(-aws-kms-key-id) headers."""
+        """PutObject. `sse`/`kms_key_id` are the x-amz-server-side-encryption(-aws-kms-key-id)
+        headers, `acl` the x-amz-acl header; `source_arn`/`source_account` are aws:SourceArn /
+        aws:SourceAccount when an AWS service principal writes for one of its resources, and
+        `writer_key` the SSE-KMS such a service arranges itself (see WriterKey)."""
         trace: list[Decision] = []
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace, _sse_headers(sse, kms_key_id))
-            obj = self._encrypt_object(b, caller, key, _body(body), sse, kms_key_id, bucket_key, calls)
+            context = _request_context(sse, kms_key_id, acl, source_arn, source_account)
+            b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace, context)
+            if writer_key is not None:
+                obj = self._writer_encrypted(b, caller, key, _body(body), writer_key, calls)
+            else:
+                obj = self._encrypt_object(b, caller, key, _body(body), sse, kms_key_id, bucket_key, calls)
         except AWSError as exc:
             return self._result("PutObject", caller, resource, trace, calls, None, exc)
         b.objects[key] = obj
@@ -221,9 +242,7 @@ class S3Service:
         algorithm, key_id = self._choose_key(b, sse, kms_key_id)
         out = io.BytesIO()
         if algorithm == SSE_S3:
-            data_key = os.urandom(32)
-            nonce = os.urandom(12)
-            edk = nonce + self._sse_s3_key.encrypt(nonce, data_key, b.arn.encode())
+            data_key, edk = self._sse_s3_data_key(b)
             encrypt_stream(data_key, src, out, key_id="sse-s3", encrypted_data_key=edk)
             return StoredObject(key, out.getvalue(), SSE_S3, owner_caller=caller)
         use_bucket_key = b.bucket_key if bucket_key is None else bucket_key
@@ -236,12 +255,31 @@ class S3Service:
         encrypt_stream(plaintext, src, out, key_id=str(resp["KeyId"]), encrypted_data_key=blob, encryption_context=ctx)
         return StoredObject(key, out.getvalue(), SSE_KMS, str(resp["KeyId"]), ctx, use_bucket_key, caller)
 
+    def _writer_encrypted(self, b: Bucket, caller: str, key: str, src: BinaryIO, writer: WriterKey,
+                          calls: list[CallRecord]) -> StoredObject:
+        ctx = dict(writer.encryption_context)
+        resp = writer.kms(calls, caller, "GenerateDataKey", {"KeyId": writer.kms_key_id, "KeySpec": "AES_256", "EncryptionContext": ctx})
+        plaintext, blob = resp["Plaintext"], resp["CiphertextBlob"]
+        assert isinstance(plaintext, bytes) and isinstance(blob, bytes)
+        out = io.BytesIO()
+        key_arn = str(resp["KeyId"])
+        encrypt_stream(plaintext, src, out, key_id=key_arn, encrypted_data_key=blob, encryption_context=ctx)
+        return StoredObject(key, out.getvalue(), SSE_KMS, key_arn, ctx, False, caller)
+
+    def _sse_s3_data_key(self, b: Bucket) -> tuple[bytes, bytes]:
+        """A fresh data key, and that key sealed under S3's own key (SSE-S3: no KMS call)."""
+        data_key = os.urandom(32)
+        nonce = os.urandom(12)
+        return data_key, nonce + self._sse_s3.encrypt(nonce, data_key, b.arn.encode())
+
+    def _open_sse_s3(self, b: Bucket, edk: bytes) -> bytes:
+        return self._sse_s3.decrypt(edk[:12], edk[12:], b.arn.encode())
+
     def _decrypt_body(self, b: Bucket, obj: StoredObject, caller: str, calls: list[CallRecord]) -> bytes:
         src = io.BytesIO(obj.body)
         header, aad = read_header(src)
         if obj.sse == SSE_S3:
-            edk = header.encrypted_data_key
-            data_key = self._sse_s3_key.decrypt(edk[:12], edk[12:], b.arn.encode())
+            data_key = self._open_sse_s3(b, header.encrypted_data_key)
         else:
             resp = self._kms(calls, caller, "Decrypt", {"CiphertextBlob": header.encrypted_data_key, "EncryptionContext": obj.encryption_context})
             data_key = resp["Plaintext"]  # type: ignore[assignment]
@@ -270,26 +308,38 @@ class S3Service:
         return self._result("GetObject", caller, resource, trace, calls, response, None)
 
     # ------------------------------------------------ multipart upload
+    # AWS: (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html)
+    # SIMULATION: the 5 MiB minimum size of every part but the last is not enforced.
     def create_multipart_upload(
         self, caller: str, bucket: str, key: str, *, sse: str | None = None, kms_key_id: str | None = None,
+        bucket_key: bool | None = None,
     ) -> ServiceResult:
+        """CreateMultipartUpload: authorizes s3:PutObject and gets the data key every part will be
+        encrypted with (SSE-KMS: GenerateDataKey as the caller)."""
         trace: list[Decision] = []
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
             b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace, _sse_headers(sse, kms_key_id))
             algorithm, key_id = self._choose_key(b, sse, kms_key_id)
-            if algorithm != SSE_KMS:
-                raise InvalidArgument("KMS Lab simulates multipart uploads with SSE-KMS only")
-            ctx = self._context(b, key, b.bucket_key)
-            resp = self._kms(calls, caller, "GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256", "EncryptionContext": ctx})
+            use_bucket_key = b.bucket_key if bucket_key is None else bucket_key
+            if algorithm == SSE_S3:
+                _, edk = self._sse_s3_data_key(b)
+                upload = Upload("", key, "", edk, {}, False, sse=SSE_S3)
+            else:
+                ctx = self._context(b, key, use_bucket_key)
+                resp = self._kms(calls, caller, "GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256", "EncryptionContext": ctx})
+                blob = resp["CiphertextBlob"]
+                assert isinstance(blob, bytes)
+                upload = Upload("", key, str(resp["KeyId"]), blob, ctx, use_bucket_key)
         except AWSError as exc:
             return self._result("CreateMultipartUpload", caller, resource, trace, calls, None, exc)
-        upload_id = self.world.new_hex(16)
-        blob = resp["CiphertextBlob"]
-        assert isinstance(blob, bytes)
-        b.uploads[upload_id] = Upload(upload_id, key, str(resp["KeyId"]), blob, ctx, b.bucket_key)
-        response: dict[str, object] = {"UploadId": upload_id, "Bucket": bucket, "Key": key, "SSEKMSKeyId": resp["KeyId"]}
+        upload.upload_id = self.world.new_hex(16)
+        b.uploads[upload.upload_id] = upload
+        response: dict[str, object] = {"UploadId": upload.upload_id, "Bucket": bucket, "Key": key, "ServerSideEncryption": upload.sse}
+        if upload.sse == SSE_KMS:
+            response["SSEKMSKeyId"] = upload.kms_key_arn
+            response["BucketKeyEnabled"] = upload.bucket_key
         return self._result("CreateMultipartUpload", caller, resource, trace, calls, response, None)
 
     def _authorized_bucket(self, caller: str, action: str, bucket: str, key: str, trace: list[Decision],
@@ -300,15 +350,18 @@ class S3Service:
         self._authorize(caller, action, b, key, trace, context)
         return b
 
-    def _open_upload(self, caller: str, bucket: str, key: str, upload_id: str, trace: list[Decision]) -> Upload:
-        """The authorized caller's multipart upload `upload_id` of `bucket/key`, or NoSuchUpload."""
-        b = self._authorized_bucket(caller, "s3:PutObject", bucket, key, trace)
+    def _open_upload(self, caller: str, action: str, bucket: str, key: str, upload_id: str,
+                     trace: list[Decision]) -> tuple[Bucket, Upload]:
+        """The bucket and its multipart upload `upload_id` of `key`, once `action` is authorized; or NoSuchUpload."""
+        b = self._authorized_bucket(caller, action, bucket, key, trace)
         upload = b.uploads.get(upload_id) if isinstance(upload_id, str) else None
         if upload is None or upload.key != key:
-            raise NoSuchUpload("The specified upload does not exist.")
-        return upload
+            raise NoSuchUpload("The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+        return b, upload
 
-    def _upload_key(self, upload: Upload, caller: str, calls: list[CallRecord]) -> bytes:
+    def _upload_key(self, b: Bucket, upload: Upload, caller: str, calls: list[CallRecord]) -> bytes:
+        if upload.sse == SSE_S3:
+            return self._open_sse_s3(b, upload.encrypted_data_key)
         # AWS: multipart uploads need kms:Decrypt, because S3 decrypts the data key to encrypt
         # each part (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions)
         resp = self._kms(calls, caller, "Decrypt", {"CiphertextBlob": upload.encrypted_data_key, "EncryptionContext": upload.encryption_context})
@@ -316,46 +369,93 @@ class S3Service:
         assert isinstance(data_key, bytes)
         return data_key
 
+    def _seal(self, data_key: bytes, upload: Upload, src: BinaryIO) -> bytes:
+        out = io.BytesIO()
+        encrypt_stream(data_key, src, out, key_id=upload.kms_key_arn or "sse-s3", encrypted_data_key=upload.encrypted_data_key,
+                       encryption_context=upload.encryption_context)
+        return out.getvalue()
+
     def upload_part(self, caller: str, bucket: str, key: str, upload_id: str, part_number: int, body: bytes | BinaryIO) -> ServiceResult:
+        """UploadPart: part `part_number` (1 to 10,000; uploading a number again replaces it);
+        the response's ETag names it in complete_multipart_upload."""
         trace: list[Decision] = []
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            upload = self._open_upload(caller, bucket, key, upload_id, trace)
+            b, upload = self._open_upload(caller, "s3:PutObject", bucket, key, upload_id, trace)
             if isinstance(part_number, bool) or not isinstance(part_number, int) or not 1 <= part_number <= 10000:
                 raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive")
-            data_key = self._upload_key(upload, caller, calls)
-            out = io.BytesIO()
-            encrypt_stream(data_key, _body(body), out, key_id=upload.kms_key_arn, encrypted_data_key=upload.encrypted_data_key, encryption_context=upload.encryption_context)
+            sealed = self._seal(self._upload_key(b, upload, caller, calls), upload, _body(body))
         except AWSError as exc:
             return self._result("UploadPart", caller, resource, trace, calls, None, exc)
-        upload.parts[part_number] = out.getvalue()
-        return self._result("UploadPart", caller, resource, trace, calls, {"ETag": f'"{self.world.new_hex(16)}"'}, None)
+        etag = f'"{self.world.new_hex(16)}"'
+        upload.parts[part_number] = Part(sealed, etag)
+        return self._result("UploadPart", caller, resource, trace, calls, {"ETag": etag}, None)
 
-    def complete_multipart_upload(self, caller: str, bucket: str, key: str, upload_id: str) -> ServiceResult:
+    def complete_multipart_upload(self, caller: str, bucket: str, key: str, upload_id: str,
+                                  parts: Sequence[Mapping[str, object]] | None = None) -> ServiceResult:
+        """CompleteMultipartUpload: the object is the listed parts in order. `parts` is the
+        request's list of {"PartNumber": n, "ETag": etag}, ascending; None takes every part uploaded."""
         trace: list[Decision] = []
         calls: list[CallRecord] = []
         resource = f"arn:aws:s3:::{bucket}/{key}"
         try:
-            upload = self._open_upload(caller, bucket, key, upload_id, trace)
-            b = self._bucket(bucket, key)
-            if not upload.parts:
-                raise InvalidArgument("You must specify at least one part")
-            data_key = self._upload_key(upload, caller, calls)
+            b, upload = self._open_upload(caller, "s3:PutObject", bucket, key, upload_id, trace)
+            chosen = _chosen_parts(upload, parts)
+            data_key = self._upload_key(b, upload, caller, calls)
             joined = io.BytesIO()
-            for n in sorted(upload.parts):
-                src = io.BytesIO(upload.parts[n])
+            for n in chosen:
+                src = io.BytesIO(upload.parts[n].body)
                 header, aad = read_header(src)
                 decrypt_stream(data_key, header, aad, src, joined)
             joined.seek(0)
-            out = io.BytesIO()
-            encrypt_stream(data_key, joined, out, key_id=upload.kms_key_arn, encrypted_data_key=upload.encrypted_data_key, encryption_context=upload.encryption_context)
+            sealed = self._seal(data_key, upload, joined)
         except AWSError as exc:
             return self._result("CompleteMultipartUpload", caller, resource, trace, calls, None, exc)
-        b.objects[key] = StoredObject(key, out.getvalue(), SSE_KMS, upload.kms_key_arn, upload.encryption_context, upload.bucket_key, caller)
-        del b.uploads[upload_id]
-        response: dict[str, object] = {"Bucket": bucket, "Key": key, "ServerSideEncryption": SSE_KMS, "SSEKMSKeyId": upload.kms_key_arn}
+        b.objects[key] = StoredObject(key, sealed, upload.sse, upload.kms_key_arn, upload.encryption_context, upload.bucket_key, caller)
+        del b.uploads[upload.upload_id]
+        response: dict[str, object] = {"Bucket": bucket, "Key": key, "ETag": f'"{self.world.new_hex(16)}-{len(chosen)}"',
+                                       "ServerSideEncryption": upload.sse}
+        if upload.sse == SSE_KMS:
+            response["SSEKMSKeyId"] = upload.kms_key_arn
+            response["BucketKeyEnabled"] = upload.bucket_key
         return self._result("CompleteMultipartUpload", caller, resource, trace, calls, response, None)
+
+    def abort_multipart_upload(self, caller: str, bucket: str, key: str, upload_id: str) -> ServiceResult:
+        """AbortMultipartUpload (s3:AbortMultipartUpload): the upload and its parts are discarded."""
+        trace: list[Decision] = []
+        resource = f"arn:aws:s3:::{bucket}/{key}"
+        try:
+            b, upload = self._open_upload(caller, "s3:AbortMultipartUpload", bucket, key, upload_id, trace)
+        except AWSError as exc:
+            return self._result("AbortMultipartUpload", caller, resource, trace, [], None, exc)
+        del b.uploads[upload.upload_id]
+        return self._result("AbortMultipartUpload", caller, resource, trace, [], {}, None)
+
+
+def _chosen_parts(upload: Upload, parts: Sequence[Mapping[str, object]] | None) -> list[int]:
+    """The part numbers a CompleteMultipartUpload request names, checked as S3 checks them.
+
+    # AWS: (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html)
+    """
+    if parts is None:
+        chosen = sorted(upload.parts)
+    else:
+        if not isinstance(parts, (list, tuple)):
+            raise InvalidArgument("Parts must be a list of {PartNumber, ETag}")
+        chosen = []
+        for p in parts:
+            n = p.get("PartNumber") if isinstance(p, Mapping) else None
+            etag = p.get("ETag") if isinstance(p, Mapping) else None
+            if isinstance(n, bool) or not isinstance(n, int) or n not in upload.parts or upload.parts[n].etag.strip('"') != str(etag).strip('"'):
+                raise InvalidPart("One or more of the specified parts could not be found. The part might not have been uploaded, "
+                                  "or the specified entity tag might not have matched the part's entity tag.")
+            if chosen and n <= chosen[-1]:
+                raise InvalidPartOrder("The list of parts was not in ascending order. Parts must be ordered by part number.")
+            chosen.append(n)
+    if not chosen:
+        raise InvalidArgument("You must specify at least one part")
+    return chosen
 
 
 def _relay(error: KMSError) -> AWSError:
@@ -367,6 +467,20 @@ def _relay(error: KMSError) -> AWSError:
     if isinstance(error, AccessDeniedException):
         return S3AccessDenied(error.message, error.decision, error)
     return S3KMSError(error)
+
+
+def _request_context(sse: str | None, kms_key_id: str | None, acl: str | None, source_arn: str,
+                     source_account: str) -> dict[str, str]:
+    """What a bucket policy sees of a PutObject request besides the caller: aws:SourceArn /
+    aws:SourceAccount of a service principal's request, its x-amz-acl and encryption headers."""
+    out: dict[str, str] = {}
+    if source_arn:
+        out["aws:SourceArn"] = source_arn
+    if source_account:
+        out["aws:SourceAccount"] = source_account
+    if acl:
+        out["s3:x-amz-acl"] = acl
+    return {**out, **_sse_headers(sse, kms_key_id)}
 
 
 def _sse_headers(sse: str | None, kms_key_id: str | None) -> dict[str, str]:
