@@ -135,10 +135,11 @@ def _focus_refs(result: RunResult | None) -> list[StatementRef]:
     return [r for s in steps for r in s.deciding if r.document and r.span.line]
 
 
-def _diagram_call(result: RunResult | None) -> tuple[str, str]:
-    """(caller label, operation) for the diagram: the failing step's failing call, else the last KMS call."""
+def _diagram_call(result: RunResult | None) -> tuple[str, str, str]:
+    """(caller label, operation, caller ARN) for the diagram: the failing step's failing call,
+    else the last KMS call."""
     if result is None:
-        return "", ""
+        return "", "", ""
     failing = result.failing_step
     steps = [failing] if failing is not None else list(reversed(result.steps))
     for step in steps:
@@ -146,8 +147,8 @@ def _diagram_call(result: RunResult | None) -> tuple[str, str]:
         pick = next((c for c in calls if c.verdict != "Allowed"), None) or next(
             (c for c in reversed(calls) if c.service == "kms"), None) or (calls[-1] if calls else None)
         if pick is not None:
-            return pick.caller_label, pick.action
-    return "", ""
+            return pick.caller_label, pick.action, pick.caller
+    return "", "", ""
 
 
 def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[str, str]]:
@@ -178,7 +179,7 @@ def _context(request: HttpRequest, scenario: Scenario, spec: ScenarioSpec, key: 
     stale = None
     if result is None or result.outcome == "invalid":
         stale = _last_good(key, scenario, spec)
-    caller_label, operation = _diagram_call(result if stale is None else stale)
+    caller_label, operation, caller = _diagram_call(result if stale is None else stale)
     latest = result or stale
     shown = row.hints_shown if row is not None else progress.hints_shown(key, scenario)
     attempted = row.attempts > 0 if row is not None else progress.has_attempted(key, scenario)
@@ -191,7 +192,7 @@ def _context(request: HttpRequest, scenario: Scenario, spec: ScenarioSpec, key: 
         "readonly": spec.readonly,
         "hints": spec.hints[:shown], "hints_total": len(spec.hints), "hints_left": len(spec.hints) - shown,
         "can_see_solution": attempted,
-        "diagram_caller": caller_label, "diagram_operation": operation,
+        "diagram_caller": caller_label, "diagram_operation": operation, "diagram_caller_arn": caller,
         "max_chars": MAX_CHARS,
         "urls": _urls(spec),
     }

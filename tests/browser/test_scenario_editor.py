@@ -266,6 +266,19 @@ def test_scenario_pages_are_accessible_and_screenshotted(
     screenshot(page, f"scenario-invalid-{device}-{scheme}")
 
 
+# Caller names in the diagram that spill out of their box (only the displayed layout is measured).
+DIAGRAM_SPILLS = """() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('.kms-diagram-svg')) {
+    if (!svg.getBoundingClientRect().width) continue;
+    const box = svg.querySelector('.kd-caller-box').getBBox(), text = svg.querySelector('.kd-caller').getBBox();
+    if (text.x < box.x || text.x + text.width > box.x + box.width || text.y < box.y || text.y + text.height > box.y + box.height)
+      out.push(svg.querySelector('.kd-caller').textContent + ' spills out of its box');
+  }
+  return out;
+}"""
+
+
 SLUGS = ["s3-cross-account-upload", "ebs-snapshot-sharing", "aws-managed-key-trap", "cross-account-download",
          "same-account-no-root-statement", "guardrail-explicit-deny", "grants-temporary-decrypt",
          "centralized-cloudtrail"]
@@ -278,11 +291,13 @@ def test_every_scenario_page_is_accessible_failing_and_solved(page: Page, live_u
         page.goto(f"{live_url}/scenarios/{slug}/")
         expect(panel(page)).to_have_attribute("data-outcome", "failure")
         expect(page.locator(".code-editor.ce-ready")).to_have_count(len(spec.editable))
+        assert page.evaluate(DIAGRAM_SPILLS) == []
         axe_audit(page)
         for doc in spec.editable:
             if doc.name in spec.solution:
                 replace_text(page, doc.title, spec.solution[doc.name])
         expect(panel(page)).to_have_attribute("data-outcome", "success")
+        assert page.evaluate(DIAGRAM_SPILLS) == []
         axe_audit(page)
         screenshot(page, f"scenario-solved-{slug}")
 
@@ -336,3 +351,19 @@ def test_long_ids_and_error_codes_wrap_inside_their_boxes_on_a_phone(
             fix.first.click()
         expect(panel(page).locator(".applied-change")).to_be_visible()
     screenshot(page, f"scenario-phone-wrapped-{slug}")
+
+
+def test_diagram_caller_names_fit_their_boxes_on_a_phone(page_factory: Callable[..., Page], live_url: str) -> None:
+    page = page_factory(viewport=PHONE)
+    will_type(page)
+    for slug in SLUGS:
+        spec = Scenario.objects.get(slug=slug).spec()
+        page.goto(f"{live_url}/scenarios/{slug}/")
+        expect(panel(page)).to_have_attribute("data-outcome", "failure")
+        assert page.evaluate(DIAGRAM_SPILLS) == [], slug
+        for doc in spec.editable:
+            if doc.name in spec.solution:
+                replace_text(page, doc.title, spec.solution[doc.name])
+        expect(panel(page)).to_have_attribute("data-outcome", "success")
+        assert page.evaluate(DIAGRAM_SPILLS) == [], slug
+        page.locator(".kms-diagram-tall").screenshot(path=str(SCREENSHOT_DIR / f"diagram-phone-{slug}.png"))
