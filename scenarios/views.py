@@ -151,6 +151,19 @@ def _diagram_call(result: RunResult | None) -> tuple[str, str, str]:
     return "", "", ""
 
 
+def steps_decided_differently(mine: RunResult | None, reference: RunResult) -> list[int]:
+    """Indexes of the steps the two runs decide differently: the step's outcome, or the verdict
+    (and error) of any call in its chain. Compares the engine's decisions, never the text."""
+    if mine is None or mine.outcome == "invalid":
+        return [s.index for s in reference.steps]
+
+    def decided(step: object) -> tuple[object, ...]:
+        return (step.outcome, tuple((c.action, c.resource, c.verdict, c.error_code) for c in step.calls))  # type: ignore[attr-defined]
+
+    ours = {s.index: decided(s) for s in mine.steps}
+    return [s.index for s in reference.steps if ours.get(s.index) != decided(s)]
+
+
 def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[str, str]]:
     """A unified diff as (kind, line) pairs, kind in add/del/hunk/meta/same (rendered escaped)."""
     out: list[tuple[str, str]] = []
@@ -331,6 +344,13 @@ def solution(request: HttpRequest, slug: str) -> HttpResponse:
     progress.record_attempt(key, scenario, posted.documents, None)
     view = "diff" if request.POST.get("show") == "diff" else "solution"
     panel: dict[str, object] = {"view": view, "allowed": progress.has_attempted(key, scenario), "docs": []}
+    if panel["allowed"] and view == "diff" and not posted.blocked:
+        try:
+            mine = _run(spec, posted.documents, posted.problems)
+            panel["differing_steps"] = steps_decided_differently(mine, reference_result(spec))
+            panel["compared"], panel["solved"] = True, bool(mine and mine.solved)
+        except Exception:  # the comparison is a courtesy: the diff still shows without it
+            log.exception("comparing with the reference failed for %s", spec.slug)
     if panel["allowed"]:
         panel["docs"] = [
             {"title": d.title, "name": d.name, "text": spec.solution[d.name],

@@ -367,3 +367,20 @@ def test_diagram_caller_names_fit_their_boxes_on_a_phone(page_factory: Callable[
         expect(panel(page)).to_have_attribute("data-outcome", "success")
         assert page.evaluate(DIAGRAM_SPILLS) == [], slug
         page.locator(".kms-diagram-tall").screenshot(path=str(SCREENSHOT_DIR / f"diagram-phone-{slug}.png"))
+
+
+def test_solving_with_apply_fix_unlocks_the_solution_and_the_diff_compares_decisions(page: Page, live_url: str) -> None:
+    open_scenario(page, live_url)
+    controls = page.locator("#solution-controls")
+    expect(controls).to_contain_text("The result shown is for the starting documents")
+    for _ in range(4):  # the engine's fixes, one per click, until every step goes as expected
+        if panel(page).get_attribute("data-outcome") == "success":
+            break
+        with page.expect_response(lambda r: r.url.endswith("/fix/")):
+            page.locator('button[name="fix"]').first.click()
+        expect(panel(page).locator(".applied-change")).to_be_visible()
+    expect(panel(page)).to_have_attribute("data-outcome", "success")
+    expect(panel(page)).to_contain_text("solved!")
+    page.get_by_role("button", name="Diff against the solution").click()  # unlocked without a reload
+    expect(page.locator("#solution-panel .decides-alike")).to_contain_text("decide every step alike")
+    page.locator("#solution-panel").screenshot(path=str(SCREENSHOT_DIR / "scenario-diff-after-fixes.png"))

@@ -443,3 +443,22 @@ def test_statement_builder_is_offered_only_when_a_policy_is_editable(loaded: Non
     assert 'id="statement-builder"' in csrf_client.get(f"/scenarios/{S3}/").content.decode()
     grants = csrf_client.get("/scenarios/grants-temporary-decrypt/").content.decode()
     assert 'id="statement-builder"' not in grants  # its only editable document is a CreateGrant request
+
+
+def test_diff_after_a_correct_solve_says_the_two_decide_every_step_alike(s3: Scenario, csrf_client: Client) -> None:
+    mine = solution(s3)
+    mine["key_policy"] = mine["key_policy"].replace('"Sid": "', '"Sid": "Mine')  # only Sids differ
+    assert mine["key_policy"] != solution(s3)["key_policy"]
+    post(csrf_client, "simulate", mine)
+    html = post(csrf_client, "solution", {**mine, "show": "diff"}, htmx=True).content.decode()
+    assert 'data-differing-steps=""' in html
+    assert "decide every step alike" in html and "objectives are not met" not in html
+    assert "diff-add" in html  # the text still differs, and the diff still shows it
+
+
+def test_diff_names_the_steps_decided_differently(s3: Scenario, csrf_client: Client) -> None:
+    post(csrf_client, "simulate", docs(s3))
+    html = post(csrf_client, "solution", {**docs(s3), "show": "diff"}, htmx=True).content.decode()
+    differing = re.search(r'data-differing-steps="([0-9,]+)"', html)
+    assert differing and "1" in differing.group(1).split(",")
+    assert "decide every step alike" not in html and "differently." in html
