@@ -384,3 +384,32 @@ def test_solving_with_apply_fix_unlocks_the_solution_and_the_diff_compares_decis
     page.get_by_role("button", name="Diff against the solution").click()  # unlocked without a reload
     expect(page.locator("#solution-panel .decides-alike")).to_contain_text("decide every step alike")
     page.locator("#solution-panel").screenshot(path=str(SCREENSHOT_DIR / "scenario-diff-after-fixes.png"))
+
+
+EDITOR_LAYOUT = """(doc) => {
+  const root = document.querySelector(`.code-editor[data-doc="${doc}"]`);
+  const ta = root.querySelector('textarea'), pre = root.querySelector('.ce-highlight');
+  const lines = [...pre.querySelectorAll('.ce-line')], nums = [...root.querySelectorAll('.ce-num')];
+  const misaligned = nums.filter((n, i) => Math.abs(n.getBoundingClientRect().top - lines[i].getBoundingClientRect().top) > 1).length;
+  const principal = lines.find(l => l.textContent.includes('"Principal"'));
+  return {cut: ta.scrollWidth - ta.clientWidth, misaligned, lines: nums.length,
+          wrapped: lines.filter(l => l.getBoundingClientRect().height > 30).length,
+          principalRight: principal ? principal.getBoundingClientRect().right - pre.getBoundingClientRect().right : null,
+          preWidth: pre.clientWidth, textWidth: ta.clientWidth};
+}"""
+
+
+def test_editors_wrap_long_lines_at_1366px_and_numbers_follow(page_factory: Callable[..., Page], live_url: str,
+                                                                 spec: ScenarioSpec) -> None:
+    page = page_factory(viewport={"width": 1366, "height": 768})
+    open_scenario(page, live_url)
+    replace_text(page, "Account A key policy", spec.solution["key_policy"])  # its Principal line is long
+    expect(panel(page).locator('[data-step-index="1"]')).to_have_attribute("data-step-outcome", "failure")
+    for doc in ("key_policy", "iam_policy"):
+        layout = page.evaluate(EDITOR_LAYOUT, doc)
+        assert layout["cut"] <= 0, layout  # nothing to scroll sideways to: no line is cut
+        assert layout["misaligned"] == 0, layout  # each number beside its (possibly wrapped) line
+        assert layout["preWidth"] == layout["textWidth"], layout  # the copy wraps where the text does
+        assert layout["principalRight"] is None or layout["principalRight"] <= 0, layout
+    assert page.evaluate(EDITOR_LAYOUT, "key_policy")["wrapped"] >= 1  # the long line wrapped
+    page.locator("#editors").screenshot(path=str(SCREENSHOT_DIR / "scenario-editors-1366.png"))
