@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DJANGO_SIDE = ("django", "django_htmx", "template_partials", "crispy_forms", "crispy_bootstrap5",
                "whitenoise", "scenarios", "kmslab.lessons", "kmslab.quiz", "kmslab.classroom",
-               "kmslab.learner", "kmslab.settings", "kmslab.views", "kmslab.urls")
+               "kmslab.learner", "kmslab.settings", "kmslab.views", "kmslab.urls", "kmslab.me")
 FORBIDDEN = {
     "kmslab/iam": DJANGO_SIDE + ("cryptography", "kmslab.kms", "kmslab.aws", "kmslab.lab"),
     "kmslab/kms": DJANGO_SIDE + ("kmslab.aws", "kmslab.lab"),

@@ -5,8 +5,8 @@ from kmslab.quiz.models import Item, Question, ReviewCard, Sitting
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["slug", "qtype", "objective", "difficulty", "active", "source"]
-    list_filter = ["qtype", "objective", "difficulty", "active"]
+    list_display = ["slug", "qtype", "objective", "domain", "task", "difficulty", "active", "source"]
+    list_filter = ["qtype", "objective", "domain", "task", "difficulty", "active"]
     search_fields = ["slug", "prompt", "explanation"]
     list_editable = ["active"]
 

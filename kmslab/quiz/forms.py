@@ -6,7 +6,7 @@ from django import forms
 
 from kmslab.quiz.models import Mode
 from kmslab.quiz.progress import OBJECTIVES
-from kmslab.quiz.sittings import EXAM_LENGTHS, EXAM_MINUTES
+from kmslab.quiz.sittings import EXAM_LENGTHS, EXAM_MINUTES, TOPICS
 
 OBJECTIVE_CHOICES = [("", "All objectives")] + [(str(n), f"{n}. {t}") for n, t in OBJECTIVES.items()]
 
@@ -18,3 +18,4 @@ class StartForm(forms.Form):
                                     required=False, empty_value=10)
     minutes = forms.TypedChoiceField(choices=[(str(n), f"{n} minutes") for n in EXAM_MINUTES], coerce=int,
                                      required=False, empty_value=20)
+    topic = forms.ChoiceField(choices=[("", "All topics")] + [(t, t) for t in TOPICS], required=False)

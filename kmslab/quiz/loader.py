@@ -41,6 +41,9 @@ def data_hash(data: dict[str, Any]) -> str:
 def _apply(row: Question, data: dict[str, Any], source: str, order: int) -> None:
     row.qtype = data["type"]
     row.objective = data["objective"]
+    row.domain = data["domain"]
+    row.task = data["task"]
+    row.practice = data["practice"]
     row.difficulty = data["difficulty"]
     row.topics = data["topics"]
     row.prompt = data["prompt"]

@@ -13,7 +13,7 @@ from django.db import models
 
 class QuestionType(models.TextChoices):
     SINGLE = "single", "Single choice"
-    MULTI = "multi", "Multiple select"
+    MULTI = "multi", "Multiple response"
     TRUE_FALSE = "truefalse", "True / false"
     PREDICT = "predict", "Predict the decision"
     FIX = "fix", "Fix the policy"
@@ -31,6 +31,8 @@ class Question(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     qtype = models.CharField("type", max_length=12, choices=QuestionType.choices)
     objective = models.PositiveSmallIntegerField(help_text="learning objective 1-4 (see the lesson)")
+    domain = models.PositiveSmallIntegerField(default=2, help_text="DVA-C02 domain 1-4")
+    task = models.CharField(max_length=8, default="2.2", help_text='DVA-C02 task statement, e.g. "2.2"')
     difficulty = models.CharField(max_length=8, choices=Difficulty.choices, default=Difficulty.MEDIUM)
     topics = models.JSONField(default=list, blank=True, help_text='e.g. ["checkpoint", "glossary"]')
     prompt = models.TextField(help_text="Markdown")
@@ -39,6 +41,8 @@ class Question(models.Model):
                               help_text="option ids; empty for predict/fix (the engine computes those)")
     explanation = models.TextField(help_text="Markdown; cite the AWS doc URL")
     links = models.JSONField(default=list, blank=True, help_text='[{"url": "/lesson/checkpoint/", "title": "..."}]')
+    practice = models.JSONField(default=dict, blank=True,
+                                help_text='where to practise after a mistake: {"lesson": slug, "scenario": slug}')
     setup = models.JSONField(default=dict, blank=True,
                              help_text="predict/fix: the policies and the request (see questions/README.md)")
     source = models.CharField(max_length=120, blank=True, help_text="the data file it was loaded from")
@@ -72,10 +76,11 @@ class Question(models.Model):
     def as_data(self) -> dict[str, object]:
         """The question in the file format (bank.FIELDS)."""
         return {
-            "slug": self.slug, "type": self.qtype, "objective": self.objective, "difficulty": self.difficulty,
+            "slug": self.slug, "type": self.qtype, "objective": self.objective, "domain": self.domain,
+            "task": self.task, "difficulty": self.difficulty,
             "topics": list(self.topics or []), "prompt": self.prompt, "options": list(self.options or []),
             "answer": list(self.answer or []), "explanation": self.explanation, "links": list(self.links or []),
-            "setup": dict(self.setup or {}),
+            "practice": dict(self.practice or {}), "setup": dict(self.setup or {}),
         }
 
 
@@ -96,6 +101,7 @@ class SittingStatus(models.TextChoices):
 class Sitting(models.Model):
     learner_key = models.CharField(max_length=80, db_index=True)
     mode = models.CharField(max_length=12, choices=Mode.choices)
+    topic = models.CharField(max_length=40, blank=True, help_text='practice filter: only questions with this topic')
     status = models.CharField(max_length=10, choices=SittingStatus.choices, default=SittingStatus.OPEN)
     objective = models.PositiveSmallIntegerField(null=True, blank=True, help_text="practice filter")
     started_at = models.DateTimeField()

@@ -8,17 +8,19 @@ Must not: score or decide (scoring.py and engine.py do); it only reads their res
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from html import escape
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
 from kmslab.lessons.content import render_markdown
-from kmslab.quiz import engine
+from kmslab.quiz import bank, engine
 from kmslab.quiz.models import Item
 
-TYPE_NAMES = {"single": "Single choice", "multi": "Multiple select", "truefalse": "True or false",
+TYPE_NAMES = {"single": "Single choice", "multi": "Multiple response", "truefalse": "True or false",
               "predict": "Predict the decision", "fix": "Fix the policy"}
 
 
@@ -60,6 +62,10 @@ class Shown:
     sentences: list[dict[str, str]] = field(default_factory=list)
     sentences_title: str = ""
     links: list[dict[str, str]] = field(default_factory=list)
+    practice: list[dict[str, str]] = field(default_factory=list)  # where to practise the point (lesson, scenario)
+    select: int = 0  # multi: how many options to choose ("Select TWO.")
+    domain: str = ""
+    task: str = ""
 
 
 def _documents(setup: dict[str, Any]) -> list[dict[str, Any]]:
@@ -76,6 +82,10 @@ def show(item: Item, *, feedback: bool) -> Shown:
     qtype = p["type"]
     s = Shown(item, qtype, TYPE_NAMES.get(qtype, qtype), md(p["prompt"]), links=list(p.get("links", [])))
     s.options = [dict(o) for o in p.get("options", [])]
+    s.select = len(p.get("answer", [])) if qtype == "multi" else 0
+    domain, task = int(p.get("domain") or 2), str(p.get("task") or "2.1")
+    s.domain = f"Domain {domain}: {bank.DOMAINS.get(domain, '')}"
+    s.task = f"Task {task}: {bank.TASKS.get(task, '')}"
     if qtype in ("predict", "fix"):
         s.documents = _documents(p["setup"])
         s.editable_text = next((d["text"] for d in s.documents if d["editable"]), "")
@@ -102,14 +112,52 @@ def show(item: Item, *, feedback: bool) -> Shown:
     return s
 
 
+@lru_cache(maxsize=1)
+def shipped_scenario_titles() -> dict[str, str]:
+    """slug -> title of the scenarios shipped in scenarios/data (before `loadscenarios` has run)."""
+    from scenarios.loader import scenario_files
+    from scenarios.spec import ScenarioError, load_spec
+
+    out = {}
+    for path in scenario_files():
+        try:
+            spec = load_spec(path)
+        except ScenarioError:
+            continue
+        out[spec.slug] = spec.title
+    return out
+
+
+def practice_links(practice: Mapping[str, str]) -> list[dict[str, str]]:
+    """The lesson section and the scenario that practise an item's point, with their titles."""
+    from kmslab.lessons.content import sections
+    from scenarios.models import Scenario
+
+    out = []
+    lesson = practice.get("lesson")
+    if lesson:
+        titles = {sec.slug: sec.title for sec in sections()}
+        if lesson in titles:
+            out.append({"url": f"/lesson/{lesson}/", "title": f"Lesson: {titles[lesson]}", "kind": "lesson"})
+    slug = practice.get("scenario")
+    if slug:
+        row = Scenario.objects.filter(slug=slug).only("title").first()
+        title = row.title if row is not None else shipped_scenario_titles().get(slug)
+        if title:
+            out.append({"url": f"/scenarios/{slug}/", "title": f"Scenario: {title}", "kind": "scenario"})
+    return out
+
+
 def _feedback(s: Shown, p: dict[str, Any]) -> None:
     s.explanation = md(p["explanation"])
+    s.practice = practice_links(p.get("practice") or {})
     if s.type in ("single", "multi", "truefalse"):
         texts = {o["id"]: o["text"] for o in p.get("options", [])}
         s.right_answer = [texts[a] for a in p.get("answer", []) if a in texts]
         for o in s.options:
             o["right"] = o["id"] in p.get("answer", [])
             o["chosen"] = o["id"] in s.chosen
+            o["why_html"] = inline(str(o.get("why", "")))
     elif s.type == "predict":
         key = engine.predict_key(p["setup"])
         labels = dict(s.statements)

@@ -30,6 +30,14 @@ def review(learner_key: str, question: Question, correct: bool, now: datetime) -
     return row
 
 
+def has_card(learner_key: str, question: Question) -> bool:
+    return ReviewCard.objects.filter(learner_key=learner_key, question=question).exists()
+
+
+def card_count(learner_key: str) -> int:
+    return ReviewCard.objects.filter(learner_key=learner_key, question__active=True).count()
+
+
 def due_cards(learner_key: str, now: datetime) -> list[ReviewCard]:
     return list(ReviewCard.objects.filter(learner_key=learner_key, due__lte=now, question__active=True)
                 .select_related("question").order_by("due"))

@@ -27,6 +27,9 @@ class Parsed:
     findings: tuple[Any, ...] = ()
 
 
+NUMBER_WORDS = {2: "two", 3: "three"}
+
+
 def option_ids(payload: Mapping[str, Any]) -> list[str]:
     return [str(o["id"]) for o in payload.get("options", [])]
 
@@ -44,8 +47,9 @@ def read_response(payload: Mapping[str, Any], data: Mapping[str, Any]) -> Parsed
         return Parsed({"choices": choices})
     if qtype == "multi":
         choices = getlist("choice")
-        if not choices:
-            raise AnswerError("choose at least one answer")
+        wanted = len(payload.get("answer", []))
+        if len(choices) != wanted:  # as in the exam: "(Select TWO.)" takes exactly two
+            raise AnswerError(f"choose exactly {NUMBER_WORDS.get(wanted, wanted)} answers (you chose {len(choices)})")
         ids = option_ids(payload)
         for c in choices:
             if c not in ids:
@@ -103,6 +107,41 @@ class ObjectiveScore:
     @property
     def percent(self) -> float:
         return round(100 * self.correct / self.total, 1) if self.total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TaskScore:
+    domain: int
+    task: str
+    correct: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.correct / self.total, 1) if self.total else 0.0
+
+
+def breakdown_by_task(items: Iterable[tuple[int, str, bool | None, bool]]) -> list[TaskScore]:
+    """(domain, task, correct, counted) per item -> a score per DVA-C02 task statement that occurs,
+    in exam-guide order. Unanswered or uncounted items score zero but count in the total."""
+    totals: dict[tuple[int, str], list[int]] = {}
+    for domain, task, correct, counted in items:
+        row = totals.setdefault((domain, task), [0, 0])
+        row[1] += 1
+        if correct and counted:
+            row[0] += 1
+    return [TaskScore(d, t, c, n) for (d, t), (c, n) in
+            sorted(totals.items(), key=lambda kv: tuple(int(x) for x in kv[0][1].split(".")))]
+
+
+def breakdown_by_domain(tasks: Iterable[TaskScore]) -> list[TaskScore]:
+    """Task scores summed per domain (task is the domain number as text)."""
+    totals: dict[int, list[int]] = {}
+    for t in tasks:
+        row = totals.setdefault(t.domain, [0, 0])
+        row[0] += t.correct
+        row[1] += t.total
+    return [TaskScore(d, str(d), c, n) for d, (c, n) in sorted(totals.items())]
 
 
 def breakdown(items: Iterable[tuple[int, bool | None, bool]]) -> list[ObjectiveScore]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
-from kmslab.quiz import generator, scheduling, scoring, timing
+from kmslab.quiz import bank, generator, scheduling, scoring, timing
 from kmslab.quiz.models import Item, Mode, Question, Sitting, SittingStatus
 
 EXAM_LENGTHS = (5, 10, 20, 30, 40, 65)
@@ -36,17 +36,39 @@ class AnswerResult:
     late: bool = False
 
 
-def _bank(objective: int | None = None) -> list[Question]:
+CHECKPOINT_TOPIC = "checkpoint"
+TOPICS = (CHECKPOINT_TOPIC,)  # practice sets offered by topic
+
+
+def bank_questions(objective: int | None = None, *, topic: str = "", exam: bool = False) -> list[Question]:
     qs = Question.objects.filter(active=True)
     if objective:
         qs = qs.filter(objective=objective)
-    return list(qs)
+    if exam:
+        qs = qs.filter(qtype__in=bank.EXAM_TYPES)  # true/false is practice only, as in the real exam
+    rows = list(qs)
+    if topic:  # JSON containment is not portable across database backends: filter here
+        rows = [q for q in rows if topic in (q.topics or [])]
+    return rows
+
+
+def shuffle_options(data: Mapping[str, Any], seed: str) -> dict[str, Any]:
+    """The question with its options in an order fixed by `seed` (the sitting and the question).
+    The order is stored in the item's payload, so a reload and the review show the same order;
+    answers are option ids, so the order never changes what is right."""
+    out = dict(data)
+    options = [dict(o) for o in data.get("options") or []]
+    if data.get("type") in ("single", "multi") and len(options) > 1:
+        random.Random(seed).shuffle(options)
+    out["options"] = options
+    return out
 
 
 def _add_item(sitting: Sitting, position: int, question: Question | None, data: Mapping[str, Any]) -> Item:
     sig = data["slug"] if question is not None else generator.signature(data["setup"])
+    payload = shuffle_options(data, f"{sitting.pk}:{sitting.generator_seed}:{sig}")
     return Item.objects.create(sitting=sitting, position=position, question=question, signature=sig,
-                               objective=int(data["objective"]), payload=dict(data))
+                               objective=int(data["objective"]), payload=payload)
 
 
 def _generated(sitting: Sitting, position: int, seen: set[str]) -> Item | None:
@@ -71,16 +93,20 @@ def mistakes(learner_key: str) -> list[Question]:
 
 
 def start(learner_key: str, mode: str, now: datetime, *, objective: int | None = None, length: int = 10,
-          minutes: int | None = None, rng: random.Random | None = None) -> Sitting:
+          minutes: int | None = None, topic: str = "", rng: random.Random | None = None) -> Sitting:
     rng = rng or random.Random()
+    topic = topic if mode == Mode.PRACTICE else ""
     sitting = Sitting.objects.create(learner_key=learner_key, mode=mode, started_at=now, objective=objective,
-                                     generator_seed=rng.randrange(2**40))
+                                     topic=topic, generator_seed=rng.randrange(2**40))
+    if mode == Mode.REVIEW:  # the set is the mistakes as they are now: the counter does not move under you
+        sitting.length = len(mistakes(learner_key))
+        sitting.save(update_fields=["length"])
     if mode == Mode.EXAM:
         sitting.length = length
         sitting.time_limit_seconds = (minutes or length * 2) * 60
         sitting.save(update_fields=["length", "time_limit_seconds"])
         by_objective: dict[int, list[Question]] = {}
-        for q in _bank(objective):
+        for q in bank_questions(objective, exam=True):
             by_objective.setdefault(q.objective, []).append(q)
         for pool in by_objective.values():
             rng.shuffle(pool)
@@ -122,19 +148,21 @@ def next_item(sitting: Sitting, now: datetime, *, rng: random.Random | None = No
     if sitting.mode == Mode.GENERATED:
         return _generated(sitting, position, seen)
     if sitting.mode == Mode.REVIEW:
+        if position > sitting.length:
+            return None
         pool = [q for q in mistakes(sitting.learner_key) if q.slug not in seen]
     elif sitting.mode == Mode.SPACED:
         due = [c.question for c in scheduling.due_cards(sitting.learner_key, now) if c.question.slug not in seen]
         if due:
             return _add_item(sitting, position, due[0], due[0].as_data())
         carded = set(sitting_cards(sitting.learner_key))
-        pool = [q for q in _bank() if q.pk not in carded and q.slug not in seen][:1]
+        pool = [q for q in bank_questions() if q.pk not in carded and q.slug not in seen][:1]
     else:
-        pool = [q for q in _bank(sitting.objective) if q.slug not in seen]
+        pool = [q for q in bank_questions(sitting.objective, topic=sitting.topic) if q.slug not in seen]
     if pool:
         q = rng.choice(pool)
         return _add_item(sitting, position, q, q.as_data())
-    if sitting.mode == Mode.PRACTICE:  # the bank is exhausted: unlimited generated questions
+    if sitting.mode == Mode.PRACTICE and not sitting.topic:  # the bank is exhausted: unlimited generated questions
         return _generated(sitting, position, seen)
     return None
 
@@ -164,13 +192,21 @@ def answer(sitting: Sitting, item: Item, data: Mapping[str, Any], now: datetime)
         if not updated:
             raise SittingConflict("this question was already answered: an answer is final once recorded")
         item.refresh_from_db()
-        if sitting.mode == Mode.SPACED and item.question is not None and counted:
-            scheduling.review(sitting.learner_key, item.question, correct, now)
+        if item.question is not None and counted:
+            _schedule(sitting, item.question, correct, now)
         if sitting.mode != Mode.EXAM:
             _tally(sitting)
     if not counted:
         finish(sitting, now)
     return AnswerResult(item, late=not counted)
+
+
+def _schedule(sitting: Sitting, question: Question, correct: bool, now: datetime) -> None:
+    """The learning loop: a spaced-repetition answer is a review; a mistake anywhere else (practice,
+    exam, review) enters the schedule (rated Again), and a right answer updates a card the learner
+    already has. A right answer to a question never missed creates no card."""
+    if sitting.mode == Mode.SPACED or not correct or scheduling.has_card(sitting.learner_key, question):
+        scheduling.review(sitting.learner_key, question, correct, now)
 
 
 def _tally(sitting: Sitting) -> None:

@@ -18,7 +18,8 @@ from kmslab.quiz import charts, clock, progress, scheduling, sittings, timing
 from kmslab.quiz.forms import StartForm
 from kmslab.quiz.models import Item, Mode, Question, Sitting, SittingStatus
 from kmslab.quiz.present import show
-from kmslab.quiz.scoring import AnswerError, breakdown
+from kmslab.quiz.bank import DOMAINS, TASKS
+from kmslab.quiz.scoring import AnswerError, breakdown, breakdown_by_domain, breakdown_by_task
 
 
 def _own_sitting(request: HttpRequest, sitting_id: int) -> Sitting:
@@ -40,6 +41,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "form": StartForm(), "bank_size": Question.objects.filter(active=True).count(),
         "open_sittings": Sitting.objects.filter(learner_key=key, status=SittingStatus.OPEN)[:5],
         "mistakes": len(sittings.mistakes(key)), "due": len(scheduling.due_cards(key, now)),
+        "scheduled": scheduling.card_count(key),
+        "checkpoint_size": len(sittings.bank_questions(topic=sittings.CHECKPOINT_TOPIC)),
         "objectives": progress.OBJECTIVES, "grace": timing.GRACE_SECONDS,
         "lengths": sittings.EXAM_LENGTHS, "minutes": sittings.EXAM_MINUTES,
     })
@@ -53,7 +56,7 @@ def start(request: HttpRequest) -> HttpResponse:
         return _problem(request, 400, f"the quiz could not start ({errors})")
     d = form.cleaned_data
     sitting = sittings.start(learner_key(request), d["mode"], clock.now(), objective=d["objective"],
-                             length=d["length"] or 10, minutes=d["minutes"] or 20)
+                             length=d["length"] or 10, minutes=d["minutes"] or 20, topic=d["topic"] or "")
     return redirect("quiz:sitting", sitting.pk)
 
 
@@ -63,22 +66,21 @@ def _sitting_context(sitting: Sitting, item: Item | None, *, feedback: bool) -> 
     now = clock.now()
     return {
         "sitting": sitting, "shown": show(item, feedback=feedback) if item is not None else None,
-        "answered": answered, "count": len(items) if sitting.mode == Mode.EXAM else None,
+        "answered": answered,
+        "count": len(items) if sitting.mode == Mode.EXAM else sitting.length if sitting.mode == Mode.REVIEW else None,
         "pool": _pool_size(sitting, answered),
         "is_exam": sitting.mode == Mode.EXAM, "seconds_left": timing.seconds_left(sitting, now),
         "deadline": timing.deadline(sitting), "grace": timing.GRACE_SECONDS,
         "next_due": scheduling.next_due(sitting.learner_key) if sitting.mode == Mode.SPACED else None,
+        "new_in_spaced": (sitting.mode == Mode.SPACED and item is not None and item.question is not None
+                          and item.response is None and not scheduling.has_card(sitting.learner_key, item.question)),
     }
 
 
 def _pool_size(sitting: Sitting, answered: int) -> int | None:
     """Practice and review: how many bank questions this sitting can serve (for the progress bar)."""
     if sitting.mode == Mode.PRACTICE:
-        qs = Question.objects.filter(active=True)
-        return (qs.filter(objective=sitting.objective) if sitting.objective else qs).count()
-    if sitting.mode == Mode.REVIEW:
-        seen = set(sitting.items.values_list("signature", flat=True))
-        return answered + sum(1 for q in sittings.mistakes(sitting.learner_key) if q.slug not in seen)
+        return len(sittings.bank_questions(sitting.objective, topic=sitting.topic))
     return None
 
 
@@ -164,9 +166,13 @@ def results(request: HttpRequest, sitting_id: int) -> HttpResponse:
         return redirect("quiz:sitting", s.pk)
     items = list(s.items.all())
     rows = breakdown((i.objective, i.correct, i.counted) for i in items)
+    tasks = breakdown_by_task((int(i.payload.get("domain") or 2), str(i.payload.get("task") or "2.1"), i.correct,
+                               i.counted) for i in items)
     return render(request, "quiz/results.html", {
         "sitting": s, "shown": [show(i, feedback=True) for i in items if i.answered_at or s.mode == Mode.EXAM],
         "breakdown": [(r, progress.OBJECTIVES.get(r.objective, "")) for r in rows if r.total],
+        "domains": [(r, DOMAINS.get(r.domain, "")) for r in breakdown_by_domain(tasks)],
+        "tasks": [(r, TASKS.get(r.task, "")) for r in tasks],
         "deadline": timing.deadline(s), "grace": timing.GRACE_SECONDS,
     })
 

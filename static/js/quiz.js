@@ -9,6 +9,22 @@
     var target = card.querySelector(".quiz-feedback") || document.getElementById("question-heading");
     if (target) { target.setAttribute("tabindex", "-1"); target.focus(); }
   });
+  // Multiple response ("Select TWO."): once the number asked for is chosen, the other boxes are
+  // disabled until one is unticked, as in the exam. The server refuses any other count anyway.
+  document.body.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box || box.type !== "checkbox") { return; }
+    var set = box.closest(".quiz-multi");
+    if (!set) { return; }
+    var wanted = parseInt(set.getAttribute("data-select"), 10);
+    var boxes = set.querySelectorAll('input[type="checkbox"]');
+    var chosen = set.querySelectorAll('input[type="checkbox"]:checked').length;
+    var full = chosen >= wanted;
+    set.classList.toggle("is-full", full);
+    Array.prototype.forEach.call(boxes, function (b) { b.disabled = full && !b.checked; });
+    var count = set.querySelector(".quiz-select-count");
+    if (count) { count.textContent = chosen + " of " + wanted + " chosen" + (full ? "." : ": choose " + (wanted - chosen) + " more."); }
+  });
   var timer = document.getElementById("quiz-timer");
   if (!timer) { return; }
   var left = parseInt(timer.getAttribute("data-seconds-left"), 10);

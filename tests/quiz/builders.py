@@ -40,9 +40,12 @@ def right_answer(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def wrong_answer(payload: dict[str, Any]) -> dict[str, Any]:
-    if payload["type"] in ("single", "truefalse", "multi"):
+    if payload["type"] in ("single", "truefalse"):
         wrong = [o["id"] for o in payload["options"] if o["id"] not in payload["answer"]]
         return {"choice": wrong[0]}
+    if payload["type"] == "multi":  # as many boxes as the question asks for, not all of them right
+        wrong = [o["id"] for o in payload["options"] if o["id"] not in payload["answer"]]
+        return {"choice": wrong[:1] + list(payload["answer"])[: len(payload["answer"]) - 1]}
     if payload["type"] == "predict":
         key = engine.predict_key(payload["setup"])
         other = next(v for v, _ in engine.VERDICT_CHOICES if v != key.verdict)

@@ -55,3 +55,15 @@ def test_admin_edit_of_a_predict_setup_the_engine_cannot_read_is_refused(db):
     q.setup = {**q.setup, "caller": "not-an-arn"}
     with pytest.raises(ValidationError, match="setup"):
         q.full_clean()
+
+
+def test_loadquestions_refuses_an_option_without_its_reason_naming_slug_and_field(db, tmp_path):
+    doc = [{"url": "https://docs.aws.amazon.com/kms/latest/developerguide/grants.html", "title": "Grants"}]
+    options = [{"id": i, "text": f"Option {i}", "why": f"Because option {i} is specific."} for i in "abcd"]
+    del options[2]["why"]
+    q = {"slug": "no-reason", "type": "single", "objective": 1, "domain": 2, "task": "2.1", "prompt": "p",
+         "options": options, "answer": ["a"], "explanation": "e", "links": doc}
+    (tmp_path / "bad.json").write_text(json.dumps({"questions": [q]}))
+    with pytest.raises(CommandError, match=r"bad.json: questions\[0\] \(no-reason\)\.options\[2\]\.why: option `c`"):
+        call_command("loadquestions", "--dir", str(tmp_path))
+    assert not Question.objects.exists()

@@ -20,23 +20,29 @@ def qd(**data) -> QueryDict:
     return q
 
 
-def test_multi_select_needs_exactly_the_right_set():
-    q = BY_SLUG["kp-which-actions-cross-account"]
-    assert is_correct(q, read_response(q, qd(choice=["a", "b", "c"])).response)
-    assert not is_correct(q, read_response(q, qd(choice=["a", "b"])).response)
-    assert not is_correct(q, read_response(q, qd(choice=["a", "b", "c", "d"])).response)
+def test_multi_select_is_all_or_nothing_with_exactly_the_count_asked():
+    q = BY_SLUG["kp-which-actions-cross-account"]  # (Select THREE.)
+    right = list(q["answer"])
+    wrong = [o["id"] for o in q["options"] if o["id"] not in right]
+    assert len(right) == 3 and q["prompt"].endswith("(Select THREE.)")
+    assert is_correct(q, read_response(q, qd(choice=right)).response)
+    assert not is_correct(q, read_response(q, qd(choice=right[:2] + wrong[:1])).response)  # two of three: zero
+    for count in (2, 4):  # the exam takes exactly three
+        with pytest.raises(AnswerError, match=f"choose exactly three answers \\(you chose {count}\\)"):
+            read_response(q, qd(choice=(right + wrong)[:count]))
 
 
-def test_true_false_uses_default_options():
-    q = BY_SLUG["kp-every-key-has-one-policy"]
-    assert is_correct(q, read_response(q, qd(choice="true")).response)
-    assert not is_correct(q, read_response(q, qd(choice="false")).response)
+def test_true_false_has_true_and_false_options_with_reasons():
+    q = BY_SLUG["kp-iam-groups-not-principals"]
+    assert [o["id"] for o in q["options"]] == ["true", "false"] and all(o["why"] for o in q["options"])
+    assert is_correct(q, read_response(q, qd(choice="false")).response)
+    assert not is_correct(q, read_response(q, qd(choice="true")).response)
 
 
 @pytest.mark.parametrize(("slug", "data", "message"), [
     ("checkpoint-encrypt-size-limit", {"choice": "z"}, "not one of this question's options"),
     ("checkpoint-encrypt-size-limit", {"choice": ["a", "b"]}, "exactly one"),
-    ("kp-which-actions-cross-account", {}, "at least one"),
+    ("kp-which-actions-cross-account", {}, "exactly three"),
     ("predict-handshake-complete", {"verdict": "Maybe", "statement": "none"}, "choose one decision"),
     ("predict-handshake-complete", {"verdict": "Allowed"}, "choose the statement"),
     ("predict-handshake-complete", {"verdict": "Allowed", "statement": ["none", "key_policy:0"]}, "cannot be combined"),
@@ -75,6 +81,16 @@ def test_fix_that_does_not_parse_is_a_diagnostic_not_an_answer():
 def test_fix_huge_submission_is_a_diagnostic():
     parsed = read_response(BY_SLUG["fix-bobs-iam-policy"], qd(policy="x" * 50_000))
     assert parsed.response is None and "at most" in parsed.diagnostic
+
+
+def test_breakdown_by_domain_and_task_in_exam_guide_order():
+    from kmslab.quiz.scoring import breakdown_by_domain, breakdown_by_task
+
+    tasks = breakdown_by_task([(4, "4.1", True, True), (2, "2.2", False, True), (2, "2.1", True, True),
+                               (2, "2.1", True, False), (2, "2.2", None, True)])
+    assert [(t.task, t.correct, t.total) for t in tasks] == [("2.1", 1, 2), ("2.2", 0, 2), ("4.1", 1, 1)]
+    domains = breakdown_by_domain(tasks)
+    assert [(d.domain, d.correct, d.total, d.percent) for d in domains] == [(2, 1, 4, 25.0), (4, 1, 1, 100.0)]
 
 
 def test_breakdown_counts_unanswered_and_late_as_zero():
