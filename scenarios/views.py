@@ -27,6 +27,7 @@ from kmslab.learner import learner_key
 
 from scenarios import progress
 from scenarios.forms import InsertError, StatementBuilderForm, format_json, insert_statement
+from scenarios.lessonlinks import assigning_classes, lesson_links
 from scenarios.models import Attempt, Progress, Scenario
 from scenarios.runner import RunResult, StatementRef, reference_result, run_scenario
 from scenarios.spec import ScenarioError, ScenarioSpec
@@ -209,6 +210,9 @@ def _context(request: HttpRequest, scenario: Scenario, spec: ScenarioSpec, key: 
         "max_chars": MAX_CHARS,
         "urls": _urls(spec),
     }
+    if not request.htmx:  # outside every partial: the page's links to its lesson and classes
+        ctx["lesson_links"] = lesson_links(spec.slug)
+        ctx["classes"] = assigning_classes(scenario, key)
     if "builder" not in extra and not request.htmx:  # htmx partials never show a fresh builder
         builder = StatementBuilderForm(spec, used_actions=_used_actions(spec))
         ctx["builder"] = builder if builder.document_kinds else None  # no policy to insert into

@@ -413,3 +413,13 @@ def test_editors_wrap_long_lines_at_1366px_and_numbers_follow(page_factory: Call
         assert layout["principalRight"] is None or layout["principalRight"] <= 0, layout
     assert page.evaluate(EDITOR_LAYOUT, "key_policy")["wrapped"] >= 1  # the long line wrapped
     page.locator("#editors").screenshot(path=str(SCREENSHOT_DIR / "scenario-editors-1366.png"))
+
+
+def test_unsolved_scenario_links_to_its_lesson_section(page: Page, live_url: str) -> None:
+    open_scenario(page, live_url)
+    links = page.locator(".lesson-links")
+    expect(links).to_contain_text("In the lesson:")
+    expect(links.get_by_role("link", name="Key terms")).to_be_visible()
+    page.locator("main > .row").first.screenshot(path=str(SCREENSHOT_DIR / "scenario-lesson-links.png"))
+    links.get_by_role("link", name="Worked example: cross-account S3 upload").click()
+    expect(page.locator("main h1")).to_contain_text("Worked example")
