@@ -64,6 +64,7 @@ class Shown:
     links: list[dict[str, str]] = field(default_factory=list)
     practice: list[dict[str, str]] = field(default_factory=list)  # where to practise the point (lesson, scenario)
     select: int = 0  # multi: how many options to choose ("Select TWO.")
+    parts: list[dict[str, Any]] = field(default_factory=list)  # predict: which half was right (verdict, statements)
     domain: str = ""
     task: str = ""
 
@@ -148,6 +149,17 @@ def practice_links(practice: Mapping[str, str]) -> list[dict[str, str]]:
     return out
 
 
+def _statements_detail(chosen: frozenset[str], key: frozenset[str], labels: Mapping[str, str]) -> str:
+    missing = [labels.get(sid, sid) for sid in sorted(key - chosen)]
+    extra = [labels.get(sid, sid) for sid in sorted(chosen - key)]
+    out = []
+    if missing:
+        out.append("missing: " + "; ".join(missing))
+    if extra:
+        out.append("not deciding: " + "; ".join(extra))
+    return " · ".join(out)
+
+
 def _feedback(s: Shown, p: dict[str, Any]) -> None:
     s.explanation = md(p["explanation"])
     s.practice = practice_links(p.get("practice") or {})
@@ -165,6 +177,14 @@ def _feedback(s: Shown, p: dict[str, Any]) -> None:
         s.right_answer = [verdict] + [labels.get(sid, sid) for sid, _ in s.statements if sid in key.statements]
         s.sentences = _inline_all(engine.sentences(key.decision))
         s.sentences_title = "What the simulator says"
+        # The item is scored all or nothing; say which half was wrong, so a learner knows what to fix.
+        chosen = frozenset(s.chosen_statements)
+        s.parts = [
+            {"name": "Verdict", "right": s.chosen_verdict == key.verdict,
+             "detail": "" if s.chosen_verdict == key.verdict else f"the simulator decides {verdict}"},
+            {"name": "Deciding statements", "right": chosen == key.statements,
+             "detail": _statements_detail(chosen, key.statements, labels)},
+        ]
     elif s.type == "fix":
         result = engine.check_fix(p["setup"], s.submitted_text)
         if result.decision is not None:

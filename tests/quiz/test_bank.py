@@ -254,3 +254,15 @@ def test_the_longest_or_shortest_option_is_no_tell():
 
     assert keyed_is(lambda k, v: k > v) <= 0.35  # "pick the longest answer" must not pass the quiz
     assert keyed_is(lambda k, v: k < v) <= 0.35
+
+
+def test_bank_text_has_no_bare_urls_and_no_wrong_way_pointers() -> None:
+    # A learner sees explanations rendered: a URL belongs inside a Markdown link, and the
+    # simulator's sentences are shown above an explanation, never below it.
+    bare = re.compile(r"(?<!\]\()https?://")
+    for path in sorted((Path(__file__).resolve().parents[2] / "kmslab/quiz/questions").glob("*.json")):
+        for q in json.loads(Path(path).read_text(encoding="utf-8"))["questions"]:
+            texts = [q.get("explanation", "")] + [o.get("why", "") for o in q.get("options", [])]
+            for text in texts:
+                assert not bare.search(text), (q["slug"], text[:80])
+            assert "explanation below" not in q.get("explanation", ""), q["slug"]
