@@ -10,14 +10,18 @@ export CHROMIUM
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv install install-test load-content run test test-fast fuzz bench lint serve-prod chromium clean-artifacts
+.PHONY: help venv install install-test load-content run test test-fast test-postgres backup restore loadtest fuzz bench lint serve-prod chromium clean-artifacts
 
 help:
 	@echo "make run        set up (.venv, requirements, migrate, content) and serve http://$(HOST):$(PORT)"
 	@echo "make test       the whole test suite, browser tests included (needs Chromium)"
+	@echo "make test-postgres  the database tests again, on a throw-away PostgreSQL cluster"
 	@echo "make fuzz       property tests with fresh random examples (make test replays fixed ones)"
 	@echo "make bench      benchmarks with timings (pytest-benchmark)"
 	@echo "make lint       mypy --strict on the pure core (kmslab/iam, kmslab/kms, kmslab/aws, kmslab/lab)"
+	@echo "make backup     the whole database (sessions included) to backups/ (BACKUP=file to choose)"
+	@echo "make restore FILE=...  replace the database's contents with a backup"
+	@echo "make loadtest   simulated learners against a local server (LEARNERS, DURATION, DB=postgres)"
 	@echo "make serve-prod collectstatic + gunicorn, as a deployment would run it"
 
 $(PY):
@@ -60,8 +64,15 @@ chromium:
 		exit 1; \
 	fi
 
+# The whole suite on SQLite, then every database-touching test again on a throw-away PostgreSQL
+# (tests/tools/with-postgres: initdb in a temporary directory, a private unix socket, deleted afterwards;
+# installs Debian's postgresql with apt-get when root and missing, else fails saying how).
 test: install-test chromium
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory test-postgres
+
+test-postgres: install-test
+	tests/tools/with-postgres $(PY) -m pytest -q -m "not browser" --db-only
 
 # Everything except the browser tests (quick local loop; CI runs `make test`).
 test-fast: install-test
@@ -81,7 +92,24 @@ serve-prod: install
 	@test -n "$$SECRET_KEY" || { echo "serve-prod needs SECRET_KEY (and ALLOWED_HOSTS); see README 'Deploying'"; exit 1; }
 	DEBUG=false $(PY) manage.py collectstatic --noinput
 	DEBUG=false $(PY) manage.py migrate --noinput
-	DEBUG=false $(VENV)/bin/gunicorn kmslab.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+	DEBUG=false $(VENV)/bin/gunicorn kmslab.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
+		--worker-class gthread --threads $${GUNICORN_THREADS:-4} --access-logfile -
+
+# Backup and restore: every table, sessions included (anonymous learners are their session).
+BACKUP ?= backups/kmslab-$(shell date -u +%Y%m%d-%H%M%S).json.gz
+backup: install
+	@mkdir -p $(dir $(BACKUP))
+	$(PY) manage.py backup $(BACKUP)
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kmslab-....json.gz"; exit 1; }
+	$(PY) manage.py restore $(FILE)
+
+# Learners typing in the live simulator against a gunicorn this starts on 127.0.0.1 (a fresh
+# database; stops by itself). LEARNERS=60 DURATION=30 WEB_CONCURRENCY=2 GUNICORN_THREADS=4;
+# DB=postgres runs it on a throw-away PostgreSQL cluster.
+loadtest: install
+	$(if $(filter postgres,$(DB)),tests/tools/with-postgres) $(PY) tests/tools/loadtest.py
 
 clean-artifacts:
 	rm -rf test-artifacts staticfiles

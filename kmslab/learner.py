@@ -5,7 +5,8 @@ created on first use). Scenario attempts, quiz sittings and class memberships al
 string, so an instructor's dashboard can see an anonymous learner's work, and work done before
 logging in can be claimed later: Django keeps session data but changes the session key at login,
 so the anonymous key is remembered in the session (`previous_anonymous_key`) for each app's
-`user_logged_in` receiver to move its rows to `user:<id>`.
+`user_logged_in` receiver to move its rows to `user:<id>`. The remembered key wins over the
+session key, so a recovery link (kmslab.keep) can give a new browser an earlier learner's key.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ def learner_key(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
+    stored = request.session.get(ANON_SESSION_KEY)
+    if isinstance(stored, str) and stored.startswith("anon:"):
+        return stored  # this session's own key, or one restored by a recovery link (kmslab.keep)
     if not request.session.session_key:
         request.session.save()
     key = f"anon:{request.session.session_key}"

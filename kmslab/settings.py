@@ -9,12 +9,19 @@ Variables (see README "Configuration"):
   SECURE_SSL_REDIRECT   true/false, default true when DEBUG is false (turn off behind a proxy that
                         already redirects).
   SECURE_HSTS_SECONDS   integer, default 31536000 when DEBUG is false.
+  CLASSROOM_TRUSTED_PROXY_HOPS   how many reverse proxies append to X-Forwarded-For (default 0:
+                        the client is REMOTE_ADDR); CLASSROOM_TRUSTED_PROXY_HEADER names the header.
+  CLASSROOM_JOIN_WINDOW_SECONDS / _MAX_FAILURES / _MAX_ATTEMPTS   the join rate limit.
+  LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_MINUTES   failed-login throttle, per account and per address.
+  DB_CONN_MAX_AGE       seconds a worker keeps its database connection (PostgreSQL; default 60).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -64,6 +71,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
+def env_positive(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"environment variable {name}={os.environ.get(name)!r} must be at least 1")
+    return value
+
+
+def env_meta_header(name: str, default: str) -> str:
+    """An HTTP header name as Django's request.META spells it: X-Forwarded-For -> HTTP_X_FORWARDED_FOR."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    meta = raw.upper().replace("-", "_")
+    if meta != "REMOTE_ADDR" and not meta.startswith("HTTP_"):
+        meta = "HTTP_" + meta
+    if not re.fullmatch(r"HTTP_[A-Z0-9_]+|REMOTE_ADDR", meta):
+        raise ImproperlyConfigured(f"environment variable {name}={raw!r} is not an HTTP header name "
+                                   "(e.g. X-Forwarded-For)")
+    return meta
+
+
 DEBUG = env_bool("DEBUG", True)
 TESTING = "pytest" in sys.modules or os.environ.get("KMSLAB_TESTING") == "1"
 
@@ -107,19 +135,46 @@ INSTALLED_APPS = [
     "scenarios",
     "kmslab.quiz",
     "kmslab.classroom",
+    "kmslab.keep",
+    "axes",
 ]
+
+# Failed logins are throttled by django-axes, per account and per client address (either reaching
+# LOGIN_MAX_FAILURES locks that account, or that address, for LOGIN_LOCKOUT_MINUTES; a success
+# resets the count). The address is the same as the join limiter's (kmslab.proxy).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_positive("LOGIN_MAX_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_positive("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kmslab.proxy.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "kmslab.views.login_locked_out"
+AXES_VERBOSE = False
+
+# The classroom join limit and the proxy in front of the app (README "Configuration").
+CLASSROOM_TRUSTED_PROXY_HOPS = env_int("CLASSROOM_TRUSTED_PROXY_HOPS", 0)
+CLASSROOM_TRUSTED_PROXY_HEADER = env_meta_header("CLASSROOM_TRUSTED_PROXY_HEADER", "HTTP_X_FORWARDED_FOR")
+CLASSROOM_JOIN_WINDOW_SECONDS = env_positive("CLASSROOM_JOIN_WINDOW_SECONDS", 15 * 60)
+CLASSROOM_JOIN_MAX_FAILURES = env_positive("CLASSROOM_JOIN_MAX_FAILURES", 10)
+CLASSROOM_JOIN_MAX_ATTEMPTS = env_positive("CLASSROOM_JOIN_MAX_ATTEMPTS", 300)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kmslab.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kmslab.middleware.FormCharsetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "kmslab.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "kmslab.urls"
@@ -138,6 +193,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kmslab.keep.context.keep",
             ],
         },
     },
@@ -150,20 +206,20 @@ if _database_url:
     import dj_database_url
 
     try:
-        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+        # Persistent connections (a connection per worker thread, kept DB_CONN_MAX_AGE seconds),
+        # checked before reuse so a PostgreSQL restart costs no failed request.
+        DATABASES = {"default": dj_database_url.parse(
+            _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)}
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
-            },
-        }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # also for DATABASE_URL=sqlite:///...
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
 
 if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -215,6 +271,10 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Anonymous learners are their session: it lasts SESSION_DAYS after the last visit (the session is
+# re-saved at most once a day by kmslab.middleware.SessionRefreshMiddleware, so an active
+# learner never ages out). README "Keeping learners' work".
+SESSION_COOKIE_AGE = env_positive("SESSION_DAYS", 30) * 86400
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,8 @@ from django.urls import include, path
 
 from kmslab import me, views
 
+handler500 = "kmslab.views.server_error"  # a database outage is a 503 with Retry-After
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("scenarios/", include("scenarios.urls")),
     path("quiz/", include("kmslab.quiz.urls")),
     path("classroom/", include("kmslab.classroom.urls")),
+    path("keep/", include("kmslab.keep.urls")),
     # Log in and out, and change your password. No e-mail password reset: a classroom server usually
     # has no mail relay (the README says to use `manage.py changepassword NAME`).
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -65,3 +65,41 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:  # any database failure means "not healthy", never a 500 page
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def login_locked_out(request: HttpRequest, credentials: object = None, *args: object, **kwargs: object) -> HttpResponse:
+    """django-axes' answer once an account or an address has too many failed logins: a 429 page
+    that says how long the pause lasts, with Retry-After."""
+    from django.conf import settings
+
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    response = render(request, "registration/locked_out.html",
+                      {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+DATABASE_RETRY_AFTER = 5  # seconds: a PostgreSQL restart takes about this long
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database that went away (restart, failover, a dropped connection) is a 503
+    with Retry-After, not a 500; anything else is Django's own 500 page. Runs inside Django's
+    exception handler, so the exception is sys.exc_info(). Renders without the request (no
+    context processors), because they might need the database."""
+    import sys
+
+    from django.db import connections
+    from django.db.utils import InterfaceError, OperationalError
+    from django.template.loader import render_to_string
+    from django.views import defaults
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()  # the next request reconnects
+        body = render_to_string("503.html", {"retry_after": DATABASE_RETRY_AFTER})
+        response = HttpResponse(body, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+    return defaults.server_error(request)

@@ -18,6 +18,7 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
 
 from kmslab.iam.actions import KMS_ACTIONS, OTHER_ACTIONS
+from kmslab.textsafe import visible
 
 from scenarios.spec import DocumentKind, ScenarioSpec
 
@@ -62,7 +63,7 @@ def insert_statement(text: str, statement: Mapping[str, object]) -> str:
         raise InsertError("`Statement` must be an object or a list of objects")
     data.setdefault("Version", "2012-10-17")
     data["Statement"] = [*items, dict(statement)]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return visible(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"  # a lone surrogate stays an escape
 
 
 def format_json(text: str) -> str:
@@ -71,7 +72,7 @@ def format_json(text: str) -> str:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise InsertError(f"not valid JSON ({_first_line(exc)}); nothing was changed") from exc
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return visible(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"  # a lone surrogate stays an escape
 
 
 def _first_line(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from django.db import transaction
 from django.utils import timezone
 
+from kmslab.textsafe import deep_visible, visible
 from scenarios.models import Attempt, Progress, Scenario
 from scenarios.runner import RunResult
 
@@ -48,7 +49,7 @@ def clean_documents(scenario: Scenario, documents: Mapping[str, object],
     for name in _editable_names(scenario):
         value = documents.get(name) if isinstance(documents, Mapping) else None
         if isinstance(value, str) and len(value) <= MAX_DOCUMENT_CHARS:
-            out[name] = value
+            out[name] = visible(value)  # never store a lone surrogate (PostgreSQL refuses it)
         elif isinstance(previous.get(name), str):
             out[name] = previous[name]
     return out
@@ -64,7 +65,8 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
         progress, _ = Progress.objects.select_for_update().get_or_create(
             learner_key=learner_key, scenario=scenario
         )
-        saved = progress.documents if isinstance(progress.documents, dict) else {}
+        saved = {k: visible(v) if isinstance(v, str) else v for k, v in progress.documents.items()} \
+            if isinstance(progress.documents, dict) else {}
         docs = clean_documents(scenario, documents, saved)
         progress.documents = {**saved, **docs}
         if result is not None:
@@ -78,11 +80,11 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
                 learner_key=learner_key, scenario=scenario, documents=docs, outcome=result.outcome,
                 solved=result.solved, failing_step=failing.index if failing else None,
                 failing_gate=(failing.failing_gate if failing else "")[:20],
-                error_code=(failing.error_code if failing else "")[:80], reason=reason[:500],
+                error_code=(failing.error_code if failing else "")[:80], reason=visible(reason)[:500],
             )
             progress.attempts += 1
             progress.last_outcome = result.outcome
-            progress.last_result_summary = summary
+            progress.last_result_summary = deep_visible(summary)
             if result.solved and progress.first_solved_at is None:
                 progress.first_solved_at = timezone.now()
         progress.save()
@@ -102,7 +104,7 @@ def current_documents(learner_key: str, scenario: Scenario) -> dict[str, str]:
         for name in docs:
             value = progress.documents.get(name)
             if isinstance(value, str):
-                docs[name] = value
+                docs[name] = visible(value)  # a row written before lone surrogates were refused
     return docs
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import functools
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from kmslab.learner import learner_key
+from kmslab.textsafe import lone_surrogate_escape, surrogate_finding, visible
 
 from scenarios import progress
 from scenarios.forms import InsertError, StatementBuilderForm, format_json, insert_statement
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 # AWS's own limits (key policy 32 KB, IAM policies 2,048-10,240 characters) are the engine's findings.
 MAX_CHARS = progress.MAX_DOCUMENT_CHARS
 PAGE = "scenarios/scenario.html"
+_BUG = "The simulator failed on these documents (a bug in KMS Lab, logged for the team). Your documents were saved."
+_LONG_NUMBER = re.compile(r"\d{4301}")
 _SPECS: dict[tuple[object, ...], ScenarioSpec] = {}
 
 
@@ -98,13 +102,27 @@ def _posted(request: HttpRequest, scenario: Scenario, spec: ScenarioSpec, key: s
 
 
 def _run(spec: ScenarioSpec, documents: Mapping[str, str], problems: list[str]) -> RunResult | None:
-    """The one place a runner failure becomes a message instead of a 500."""
+    """The one place a runner failure becomes a message instead of a 500, and where a learner's
+    documents are first read as JSON: a lone surrogate escape stops the run with a finding."""
+    for doc in spec.editable:
+        escape = lone_surrogate_escape(documents.get(doc.name, ""))
+        if escape is not None:
+            problems.append(surrogate_finding(doc.title, escape))
+            return None
     try:
         return run_scenario(spec, documents)
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):  # Python's 4,300-digit limit on int()
+            log.exception("run_scenario failed for %s", spec.slug)
+            problems.append(_BUG)
+            return None
+        title = next((d.title for d in spec.editable if _LONG_NUMBER.search(documents.get(d.name, ""))), "A document")
+        problems.append(f"{title} contains a number with more than 4,300 digits, which KMS Lab does not read "
+                        "(no AWS parameter or policy value is anywhere near that long). Shorten it; nothing was run.")
+        return None
     except Exception:  # a simulator bug must not cost the learner their page or their work
         log.exception("run_scenario failed for %s", spec.slug)
-        problems.append("The simulator failed on these documents (a bug in KMS Lab, logged for the team). "
-                        "Your documents were saved.")
+        problems.append(_BUG)
         return None
 
 
@@ -114,7 +132,7 @@ def _last_good(key: str, scenario: Scenario, spec: ScenarioSpec) -> RunResult | 
             .values_list("documents", flat=True).first())
     if not isinstance(docs, dict):
         return None
-    merged = spec.starting_documents() | {k: v for k, v in docs.items() if isinstance(v, str)}
+    merged = spec.starting_documents() | {k: visible(v) for k, v in docs.items() if isinstance(v, str)}
     return _run(spec, merged, [])
 
 

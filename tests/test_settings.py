@@ -23,7 +23,7 @@ def run_django(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
         "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CSRF_TRUSTED_ORIGINS",
         "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE", "KMSLAB_TESTING",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
-    }}
+    } and not k.startswith(("CLASSROOM_", "LOGIN_", "DB_", "SESSION_", "SIGNUP"))}
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "kmslab.settings"
     return subprocess.run(
@@ -58,9 +58,17 @@ def test_check_clean_under_development_defaults() -> None:
         (production_env(SECURE_SSL_REDIRECT="sometimes"), "SECURE_SSL_REDIRECT='sometimes'"),
         ({"CSRF_TRUSTED_ORIGINS": "example.com"}, "needs a scheme"),
         ({"DATABASE_URL": "nonsense://what"}, "DATABASE_URL is not a valid database URL"),
+        ({"CLASSROOM_TRUSTED_PROXY_HOPS": "one"}, "CLASSROOM_TRUSTED_PROXY_HOPS='one' is not an integer"),
+        ({"CLASSROOM_TRUSTED_PROXY_HEADER": "X Forwarded For"}, "is not an HTTP header name"),
+        ({"CLASSROOM_JOIN_MAX_FAILURES": "0"}, "CLASSROOM_JOIN_MAX_FAILURES='0' must be at least 1"),
+        ({"CLASSROOM_JOIN_WINDOW_SECONDS": "15m"}, "CLASSROOM_JOIN_WINDOW_SECONDS='15m' is not an integer"),
+        ({"CLASSROOM_JOIN_MAX_ATTEMPTS": "-5"}, "must not be negative"),
+        ({"LOGIN_MAX_FAILURES": "many"}, "LOGIN_MAX_FAILURES='many' is not an integer"),
+        ({"LOGIN_LOCKOUT_MINUTES": "0"}, "LOGIN_LOCKOUT_MINUTES='0' must be at least 1"),
     ],
     ids=["debug-maybe", "dev-key-in-prod", "short-key", "no-hosts", "host-with-space", "hsts-text",
-         "ssl-redirect-text", "origin-no-scheme", "bad-database-url"],
+         "ssl-redirect-text", "origin-no-scheme", "bad-database-url", "hops-text", "header-spaces",
+         "failures-zero", "window-text", "attempts-negative", "login-failures-text", "lockout-zero"],
 )
 def test_settings_nonsense_fails_loudly(env: dict[str, str], message: str) -> None:
     result = run_django(env, "check")
@@ -92,6 +100,18 @@ def test_settings_sqlite_default_uses_wal_and_immediate_transactions(tmp_path: P
     result = run_django({}, "shell", "--no-imports", "-v", "0", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"]
+
+
+def test_settings_classroom_and_login_limits_come_from_the_environment() -> None:
+    code = ("from django.conf import settings as s; print(s.CLASSROOM_TRUSTED_PROXY_HOPS, "
+            "s.CLASSROOM_TRUSTED_PROXY_HEADER, s.CLASSROOM_JOIN_WINDOW_SECONDS, s.CLASSROOM_JOIN_MAX_FAILURES, "
+            "s.CLASSROOM_JOIN_MAX_ATTEMPTS, s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()))")
+    env = {"CLASSROOM_TRUSTED_PROXY_HOPS": "1", "CLASSROOM_TRUSTED_PROXY_HEADER": "X-Real-IP",
+           "CLASSROOM_JOIN_WINDOW_SECONDS": "600", "CLASSROOM_JOIN_MAX_FAILURES": "20",
+           "CLASSROOM_JOIN_MAX_ATTEMPTS": "900", "LOGIN_MAX_FAILURES": "7", "LOGIN_LOCKOUT_MINUTES": "30"}
+    result = run_django(env, "shell", "--no-imports", "-v", "0", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "HTTP_X_REAL_IP", "600", "20", "900", "7", "1800"]
 
 
 def test_settings_database_url_selects_postgresql() -> None:

@@ -18,6 +18,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Min, Q, QuerySet
 from kmslab.classroom.models import Classroom, Membership
 from kmslab.classroom.quizlink import Objective, quiz_objectives, quiz_scores
 from kmslab.classroom.reasons import failing_reason
+from kmslab.textsafe import deep_visible
 from scenarios.models import Attempt, Progress, Scenario
 
 # Heatmap columns: the four gates a call can fail at (kmslab.iam.decision.Gate values), a failure
@@ -168,7 +169,7 @@ def build_cell(row: Mapping[str, object] | None, first_attempt: datetime | None)
     attempts = int(row["attempts"] or 0)  # type: ignore[call-overload]
     solved_at = row["first_solved_at"]
     outcome = str(row["last_outcome"] or "")
-    raw = row["last_result_summary"]
+    raw = deep_visible(row["last_result_summary"])  # rows stored before lone surrogates were refused
     summary: Mapping[str, object] = raw if isinstance(raw, dict) else {}
     if isinstance(solved_at, datetime):
         status = "solved"

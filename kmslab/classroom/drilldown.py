@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from kmslab.classroom.dashboard import Cell, build_cell, first_attempts, progress_rows
 from kmslab.classroom.models import Classroom, Membership
 from kmslab.classroom.reasons import GATE_TITLES
+from kmslab.textsafe import deep_visible, visible
 from scenarios.models import Progress, Scenario
 
 
@@ -52,6 +53,7 @@ def learner_detail(classroom: Classroom, membership: Membership) -> tuple[Scenar
         saved = saved_docs.get(s.pk)
         saved = saved if isinstance(saved, dict) else {}
         summary = row["last_result_summary"] if row and isinstance(row["last_result_summary"], dict) else {}
+        summary = deep_visible(summary)  # type: ignore[assignment]  # rows stored before surrogates were refused
         out.append(ScenarioWork(
             scenario=s,
             cell=build_cell(row, firsts.get((membership.learner_key, s.pk))),
@@ -64,9 +66,9 @@ def learner_detail(classroom: Classroom, membership: Membership) -> tuple[Scenar
 def _documents(scenario: Scenario, saved: dict[str, object]) -> tuple[DocumentView, ...]:
     spec = scenario.spec_or_none()
     if spec is None:  # a broken scenario row: show whatever was saved
-        return tuple(DocumentView(n, n, str(t), True) for n, t in saved.items() if isinstance(t, str))
+        return tuple(DocumentView(visible(n), visible(n), visible(t), True) for n, t in saved.items() if isinstance(t, str))
     docs = []
     for d in spec.editable:
         text = saved.get(d.name)
-        docs.append(DocumentView(d.name, d.title, text if isinstance(text, str) else d.text, isinstance(text, str)))
+        docs.append(DocumentView(d.name, d.title, visible(text) if isinstance(text, str) else d.text, isinstance(text, str)))
     return tuple(docs)

@@ -2,20 +2,28 @@
 
 Two budgets per window: wrong or closed codes (small: it stops code guessing) and all join
 attempts (large: a whole class often shares one school address behind NAT).
-The client address is REMOTE_ADDR; behind a reverse proxy set CLASSROOM_TRUSTED_PROXY_HEADER
-(e.g. "HTTP_X_FORWARDED_FOR") and the first address in that header is used instead.
+The client address is `kmslab.proxy.client_address` (REMOTE_ADDR, or behind reverse proxies the
+address CLASSROOM_TRUSTED_PROXY_HOPS from the right of X-Forwarded-For).
+Check and record are one step (`attempt`): a lock per client address is held from the check to
+the record, so parallel wrong codes cannot each pass the check before any is recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kmslab.classroom.models import JoinAttempt
+from kmslab.proxy import client_address
+
+__all__ = ["Limits", "attempt", "client_address", "limits", "record", "retry_after"]
 
 DEFAULT_WINDOW_SECONDS = 15 * 60
 DEFAULT_MAX_FAILURES = 10
@@ -37,13 +45,20 @@ def limits() -> Limits:
     )
 
 
-def client_address(request: HttpRequest) -> str:
-    header = getattr(settings, "CLASSROOM_TRUSTED_PROXY_HEADER", "")
-    if header:
-        forwarded = str(request.META.get(header, "")).split(",")[0].strip()
-        if forwarded:
-            return forwarded[:64]
-    return str(request.META.get("REMOTE_ADDR", "") or "unknown")[:64]
+@contextmanager
+def attempt(client: str) -> Iterator[int]:
+    """`with attempt(client) as wait:` the seconds to wait (0: go ahead, then `record`), with this
+    client's budget locked until the block ends. One transaction; on SQLite it is IMMEDIATE
+    (settings), which already serialises writers; on PostgreSQL a transaction-level advisory
+    lock keyed on the client address serialises only that client's attempts."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            digest = hashlib.blake2b(f"kmslab-join:{client}".encode(), digest_size=8).digest()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+        elif connection.vendor != "sqlite":
+            list(JoinAttempt.objects.select_for_update().filter(client=client).values_list("id")[:1])
+        yield retry_after(client)
 
 
 def retry_after(client: str) -> int:

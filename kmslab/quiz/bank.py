@@ -258,11 +258,31 @@ def read_bank(directory: Path = QUESTIONS_DIR) -> dict[str, list[dict[str, Any]]
     return out
 
 
+# The key order of the shipped files. PostgreSQL's jsonb does not keep key order (it sorts keys),
+# so an export puts the keys of `setup` and its policies back in this order (others after, as read).
+KEY_ORDER = {k: i for i, k in enumerate((
+    "key_policy", "identity_policy", "caller", "action", "key_arn", "context", "editable", "must_deny",
+    "Version", "Id", "Statement", "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+    "Resource", "NotResource", "Condition",
+))}
+
+
+def _ordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: KEY_ORDER.get(k, len(KEY_ORDER)))
+        return {k: _ordered(value[k]) for k in keys}
+    if isinstance(value, list):
+        return [_ordered(v) for v in value]
+    return value
+
+
 def dump_questions(questions: list[dict[str, Any]]) -> str:
     """The file text for a list of questions (the format read_file reads)."""
     slim = []
     for q in questions:
         d = {k: q[k] for k in FIELDS if k in q}
+        if isinstance(d.get("setup"), dict):
+            d["setup"] = _ordered(d["setup"])
         if d.get("type") in ("predict", "fix"):
             d.pop("options", None)
             d.pop("answer", None)

@@ -15,8 +15,9 @@ def test_client_address_ignores_forwarded_headers_unless_trusted(rf: RequestFact
 
 
 def test_client_address_uses_the_trusted_proxy_header(rf: RequestFactory, settings: SettingsWrapper) -> None:
-    settings.CLASSROOM_TRUSTED_PROXY_HEADER = "HTTP_X_FORWARDED_FOR"
-    request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.1")
+    settings.CLASSROOM_TRUSTED_PROXY_HOPS = 1
+    settings.CLASSROOM_TRUSTED_PROXY_HEADER = "HTTP_X_REAL_IP"
+    request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="1.2.3.4")
     assert ratelimit.client_address(request) == "1.2.3.4"
 
 

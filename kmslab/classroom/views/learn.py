@@ -58,7 +58,11 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         return _join_page(request, JoinForm(initial=initial))
     form = JoinForm(request.POST)
     client = ratelimit.client_address(request)
-    wait = ratelimit.retry_after(client)
+    with ratelimit.attempt(client) as wait:  # check and record under one lock
+        return _join(request, form, client, wait)
+
+
+def _join(request: HttpRequest, form: JoinForm, client: str, wait: int) -> HttpResponse:
     if wait:
         return _join_page(request, form, 429, "too many join attempts from your network", wait)
     if not form.is_valid():
@@ -76,7 +80,9 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         return _join_page(request, form, 403, "this class is closed to new learners: ask your instructor to open it")
     name = form.cleaned_data["display_name"]
     if Membership.objects.filter(classroom=classroom, display_name__iexact=name).exists():
-        form.add_error("display_name", "someone in this class already uses that name: add an initial")
+        form.add_error("display_name", "someone in this class already uses that name: add an initial. "
+                       "If that was you in a browser that lost your work, open your recovery link first "
+                       "(Keep your work, in the footer): you are then back in the class under that name")
         return _join_page(request, form, 409)
     try:
         with transaction.atomic():
