@@ -113,6 +113,7 @@ class Diagram:
     same_account: bool = False  # the caller and the resource are in one account (no boundary)
     caller_label: str = "caller"
     operation: str = "kms call"
+    caller_arn: str = ""  # the diagram says "on the user" / "on the role" from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,7 @@ def diagram(run: RunResult) -> Diagram:
         state(resource_gate), state(Gate.IAM_POLICY), "allowed" if d.allowed else "denied",
         same_account=len(accounts) == 2 and accounts[0] == accounts[1],
         caller_label=run.label(call.caller) or "caller", operation=call.action or "kms call",
+        caller_arn=call.caller,
     )
 
 

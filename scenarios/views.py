@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kmslab.lab.lint import spec_fingerprint
 from kmslab.lab.objectives import authorizations
-from kmslab.lab.result import Outcome, RunResult
+from kmslab.lab.result import Outcome, RunResult, StepResult
 from kmslab.lab.run import reference_result, run_scenario
 from kmslab.lab.spec import ScenarioError, ScenarioSpec
 from kmslab.learner import learner_key
@@ -36,6 +36,7 @@ from kmslab.textsafe import lone_surrogate_escape, surrogate_finding, visible
 
 from scenarios import present, progress
 from scenarios.forms import POLICY_KINDS, InsertError, StatementBuilderForm, format_json, insert_statement
+from scenarios.lessonlinks import assigning_classes, lesson_links
 from scenarios.models import Attempt, Progress, Scenario
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,20 @@ def _used_actions(spec: ScenarioSpec) -> frozenset[str]:
     return frozenset(a for s in steps for c in s.calls for a, _ in authorizations(c))
 
 
+def steps_decided_differently(mine: RunResult | None, reference: RunResult) -> list[int]:
+    """Indexes of the steps the two runs decide differently: the step's outcome, or the verdict
+    (and error) of any call in its chain. Compares the engine's decisions, never the text."""
+    if mine is None or mine.outcome is Outcome.INVALID:
+        return [s.index for s in reference.steps]
+
+    def decided(step: StepResult) -> tuple[object, ...]:
+        return (step.outcome, tuple((c.action, c.resource, c.decision.verdict if c.decision else None, c.error_code)
+                                    for c in step.calls))
+
+    ours = {s.index: decided(s) for s in mine.steps}
+    return [s.index for s in reference.steps if ours.get(s.index) != decided(s)]
+
+
 def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[str, str]]:
     """A unified diff as (kind, line) pairs, kind in add/del/hunk/meta/same (rendered escaped)."""
     out: list[tuple[str, str]] = []
@@ -208,6 +223,9 @@ def _context(visit: Visit, result: RunResult | None, row: Progress | None = None
         "urls": _urls(spec.slug),
         **present.ENUMS,
     }
+    if not request.htmx:  # outside every partial: the page's links to its lesson and classes
+        ctx["lesson_links"] = lesson_links(spec.slug)
+        ctx["classes"] = assigning_classes(visit.scenario, visit.key)
     if "builder" in extra:
         ctx["show_builder"] = True
     elif not request.htmx:  # htmx partials never show a fresh builder
@@ -222,11 +240,13 @@ def _context(visit: Visit, result: RunResult | None, row: Progress | None = None
 
 def _respond(visit: Visit, ctx: dict[str, object], main: str, *oob: str) -> HttpResponse:
     """The full page, or for htmx the `main` partial followed by out-of-band partials (each
-    partial is named after the id of its root element, the hx-target that it replaces)."""
+    partial is named after the id of its root element, the hx-target that it replaces). Every
+    run also sends the Solution controls, so whether they are unlocked follows the latest run."""
     request = visit.request
     if not request.htmx:
         response = render(request, PAGE, ctx)
     else:
+        oob += ("solution-controls",)
         parts = [render_to_string(f"{PAGE}#{main}", ctx, request)]
         parts += [render_to_string(f"{PAGE}#{name}", ctx | {"oob": True}, request) for name in oob]
         response = HttpResponse("".join(parts))
@@ -256,8 +276,7 @@ def simulate(request: HttpRequest, slug: str) -> HttpResponse:
     visit = _visit(request, slug)
     result = _run(visit)
     row = _record(visit, result)
-    oob = (("editors",) if visit.blocked else ()) + (("solution-controls",) if row.attempts == 1 and result else ())
-    return _respond(visit, _context(visit, result, row), "result-panel", *oob)
+    return _respond(visit, _context(visit, result, row), "result-panel", *(("editors",) if visit.blocked else ()))
 
 
 @require_POST
@@ -332,6 +351,13 @@ def solution(request: HttpRequest, slug: str) -> HttpResponse:
     _record(visit, None)
     view = "diff" if request.POST.get("show") == "diff" else "solution"
     panel: dict[str, object] = {"view": view, "allowed": progress.has_attempted(visit.key, visit.scenario), "docs": []}
+    if panel["allowed"] and view == "diff" and not visit.blocked:
+        try:
+            mine = _run(visit)
+            panel["differing_steps"] = steps_decided_differently(mine, reference_result(spec))
+            panel["compared"], panel["solved"] = True, bool(mine and mine.solved)
+        except Exception:  # the comparison is a courtesy: the diff still shows without it
+            log.exception("comparing with the reference failed for %s", spec.slug)
     if panel["allowed"]:
         panel["docs"] = [
             {"title": d.title, "name": d.name, "text": spec.solution[d.name],

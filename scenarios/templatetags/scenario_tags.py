@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import textwrap
 
 from django import template
 from django.template.loader import render_to_string
@@ -88,17 +89,45 @@ def line_range(span: object) -> str:
 
 
 _DIAGRAM_ARGS = ("diagram_id", "key_policy_state", "iam_policy_state", "call_state", "same_account", "caller_label",
-                 "operation")
+                 "operation", "caller_kind")
+
+
+@register.filter
+def caller_kind(arn: object) -> str:
+    """"user", "role" or "caller" (a service, an account, anything else) for the diagram's wording."""
+    value = str(arn)
+    if ":user/" in value:
+        return "user"
+    if ":role/" in value or ":assumed-role/" in value:
+        return "role"
+    return "caller"
+
+
+@register.filter
+def diagram_lines(label: object, size: str = "21,2") -> list[str]:
+    """`label` wrapped for an SVG box: at most `chars` characters a line and `lines` lines
+    (SVG text does not wrap by itself). A label that does not fit ends in an ellipsis; the
+    diagram also gives the full label as a tooltip."""
+    chars, _, lines = size.partition(",")
+    width, most = int(chars), int(lines or 2)
+    # "(Account B)" stays on one line: break before it, not inside it
+    text = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\u00a0"), str(label))
+    wrapped = textwrap.wrap(text, width) or [""]
+    if len(wrapped) > most:
+        wrapped = wrapped[:most]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    return [line.replace("\u00a0", " ") for line in wrapped]
 
 
 @register.simple_tag
 def diagram(diagram_id: object, key_policy_state: object, iam_policy_state: object, call_state: object,
-            same_account: object, caller_label: object, operation: object) -> SafeString:
+            same_account: object, caller_label: object, operation: object, caller_kind: object = "") -> SafeString:
     """includes/_diagram.html for these values. The include reads nothing else, so its text is
     remembered per distinct set of values (a run shows one of a few dozen) instead of walking its
     sixty-odd template conditions on every keystroke."""
     return mark_safe(_diagram(str(diagram_id), str(key_policy_state), str(iam_policy_state), str(call_state),
-                              bool(same_account), str(caller_label), str(operation)))  # noqa: S308 - a rendered template
+                              bool(same_account), str(caller_label), str(operation),
+                              str(caller_kind)))  # noqa: S308 - a rendered template
 
 
 @functools.lru_cache(maxsize=256)

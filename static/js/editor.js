@@ -73,7 +73,7 @@
     this.input.addEventListener("keydown", function (e) { self.onKey(e); });
     this.input.addEventListener("blur", function () { self.escaped = false; });
     if (window.ResizeObserver) {
-      new ResizeObserver(function () { self.sync(); }).observe(this.input);
+      new ResizeObserver(function () { self.layout(); self.sync(); }).observe(this.input);
     }
     this.render();
   };
@@ -139,7 +139,21 @@
     }
     this.code.innerHTML = html.join("") + '<span class="ce-line"> </span>';
     this.gutter.innerHTML = nums.join("");
+    this.layout();
     this.sync();
+  };
+
+  // Long lines wrap (a key policy's Principal line must not be cut off): the highlighted copy
+  // wraps at the textarea's own text width (without its scrollbar), and each line number is as
+  // tall as its line, so numbers, marks and text stay side by side.
+  Editor.prototype.layout = function () {
+    var bar = this.input.offsetWidth - this.input.clientWidth;
+    this.pre.style.right = bar > 0 ? bar + "px" : "";
+    var lines = this.code.children, nums = this.gutter.children;
+    for (var i = 0; i < nums.length && i < lines.length; i++) {
+      var h = lines[i].offsetHeight;
+      nums[i].style.height = h ? h + "px" : "";
+    }
   };
 
   Editor.prototype.sync = function () {

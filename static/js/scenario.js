@@ -58,6 +58,40 @@
     }
   }
 
+  // Runs are queued, never aborted (hx-sync "queue last": an aborted request is a console error
+  // and a failed request in the browser). A run whose documents the learner has changed since it
+  // was sent is not shown: the newer run replaces it. Should no newer run start (the learner typed
+  // and undid it within the trigger delay), one is started, so the panel always ends up current.
+  var lastSend = 0;
+  function isRun(detail) {
+    var path = detail && detail.requestConfig && detail.requestConfig.path;
+    return typeof path === "string" && /\/simulate\/$/.test(path);
+  }
+  function editorsChangedSince(formData) {
+    var boxes = document.querySelectorAll("#editors textarea[name]");
+    for (var i = 0; i < boxes.length; i++) {
+      var sent = formData.get(boxes[i].name);
+      if (sent !== null && sent !== boxes[i].value) return boxes[i];
+    }
+    return null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    if (isRun(e.detail)) lastSend = Date.now();
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail;
+    if (!isRun(d) || !d.requestConfig.formData || d.xhr.status !== 200) return;
+    var changed = editorsChangedSince(d.requestConfig.formData);
+    if (!changed) return;
+    d.shouldSwap = false;
+    var skippedAt = Date.now();
+    window.setTimeout(function () {
+      if (lastSend < skippedAt && document.body.contains(changed)) {
+        changed.dispatchEvent(new CustomEvent("kl-run", { bubbles: true }));
+      }
+    }, 400);
+  });
+
   document.addEventListener("htmx:afterSettle", function (e) {
     onSwap(e.detail && e.detail.target);
   });

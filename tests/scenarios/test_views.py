@@ -355,7 +355,24 @@ def test_first_simulate_unlocks_the_solution_buttons_in_place(s3: Scenario, csrf
     first = post(csrf_client, "simulate", docs(s3), htmx=True).content.decode()
     assert '<div id="solution-controls" hx-swap-oob="true">' in first and "Show solution" in first
     second = post(csrf_client, "simulate", docs(s3), htmx=True).content.decode()
-    assert "solution-controls" not in second
+    assert '<div id="solution-controls" hx-swap-oob="true">' in second and "Show solution" in second
+
+
+@pytest.mark.parametrize("endpoint", ["fix", "format", "statement"])
+def test_a_first_run_by_any_button_unlocks_the_solution_in_place(
+        s3: Scenario, csrf_client: Client, endpoint: str) -> None:
+    data = {**docs(s3), "fix": "1", "sb-document": "key_policy", "sb-effect": "Allow",
+            "sb-principal": "arn:aws:iam::111111111111:root", "sb-actions": "kms:GenerateDataKey", "sb-resource": "*"}
+    html = post(csrf_client, endpoint, data, htmx=True).content.decode()
+    assert '<div id="solution-controls" hx-swap-oob="true">' in html
+    assert "Show solution" in html and "Diff against the solution" in html
+
+
+def test_the_locked_solution_does_not_ask_for_a_run_on_a_page_showing_one(s3: Scenario, csrf_client: Client) -> None:
+    page = csrf_client.get(f"/scenarios/{S3}/").content.decode()
+    assert outcome(page) == "failure"  # a result is on the page...
+    assert "Run the simulation at least once" not in page  # ...so do not say none was run
+    assert "The result shown is for the starting documents" in page
 
 
 def test_solution_after_an_attempt_shows_text_and_diff(s3: Scenario, csrf_client: Client) -> None:
@@ -426,3 +443,22 @@ def test_statement_builder_is_offered_only_when_a_policy_is_editable(loaded: Non
     assert 'id="statement-builder"' in csrf_client.get(f"/scenarios/{S3}/").content.decode()
     grants = csrf_client.get("/scenarios/grants-temporary-decrypt/").content.decode()
     assert 'id="statement-builder"' not in grants  # its only editable document is a CreateGrant request
+
+
+def test_diff_after_a_correct_solve_says_the_two_decide_every_step_alike(s3: Scenario, csrf_client: Client) -> None:
+    mine = solution(s3)
+    mine["key_policy"] = mine["key_policy"].replace('"Sid": "', '"Sid": "Mine')  # only Sids differ
+    assert mine["key_policy"] != solution(s3)["key_policy"]
+    post(csrf_client, "simulate", mine)
+    html = post(csrf_client, "solution", {**mine, "show": "diff"}, htmx=True).content.decode()
+    assert 'data-differing-steps=""' in html
+    assert "decide every step alike" in html and "objectives are not met" not in html
+    assert "diff-add" in html  # the text still differs, and the diff still shows it
+
+
+def test_diff_names_the_steps_decided_differently(s3: Scenario, csrf_client: Client) -> None:
+    post(csrf_client, "simulate", docs(s3))
+    html = post(csrf_client, "solution", {**docs(s3), "show": "diff"}, htmx=True).content.decode()
+    differing = re.search(r'data-differing-steps="([0-9,]+)"', html)
+    assert differing and "1" in differing.group(1).split(",")
+    assert "decide every step alike" not in html and "differently." in html

@@ -114,3 +114,31 @@ def test_engine_text_is_escaped_and_backticks_become_code() -> None:
     assert "bob &lt;b&gt;" in html
     assert "denied by <code>IAM</code>" in html
     assert 'data-step-outcome="failure"' in html and "not as expected" in html
+
+
+def test_diagram_says_what_the_iam_policy_is_attached_to(s3: Scenario, csrf_client: Client) -> None:
+    html = post(csrf_client, "simulate", docs(s3), htmx=True).content.decode()
+    assert "bob (Account B)" in html  # the failing call is bob's, an IAM user
+    assert "identity-based, on the user" in html and "on the role" not in html
+
+
+@pytest.mark.parametrize(
+    ("arn", "kind"),
+    [("arn:aws:iam::111111111111:user/bob", "user"), ("arn:aws:iam::111111111111:role/analyst", "role"),
+     ("arn:aws:sts::111111111111:assumed-role/operator/restore", "role"),
+     ("cloudtrail.amazonaws.com", "caller"), ("arn:aws:iam::111111111111:root", "caller")],
+    ids=["user", "role", "role-session", "service", "account"],
+)
+def test_diagram_caller_kind_comes_from_the_arn(arn: str, kind: str) -> None:
+    html = render_to_string("includes/_diagram.html", {"caller_label": "someone", "caller_kind": kind})
+    assert f"identity-based, on the {kind}</text>" in html
+    from scenarios.templatetags.scenario_tags import caller_kind
+    assert caller_kind(arn) == kind
+
+
+def test_diagram_wraps_long_caller_names_and_keeps_the_full_name_as_a_tooltip() -> None:
+    html = render_to_string("includes/_diagram.html", {"caller_label": "analyst role (Account A)"})
+    assert '<tspan x="140">analyst role</tspan><tspan x="140" dy="19">(Account A)</tspan>' in html
+    assert "<title>analyst role (Account A)</title>" in html
+    long = render_to_string("includes/_diagram.html", {"caller_label": "a very long principal name " * 3})
+    assert "…</tspan>" in long and "identity-based, on the caller" in long
