@@ -155,6 +155,18 @@ class EBSService:
         return dst_arn, blob
 
     # ------------------------------------------------ operations
+    def _volume_key(self, calls: list[CallRecord], caller: str, key_id: str, vol_id: str) -> tuple[str, bytes]:
+        """A new volume's key, as the caller through EC2: DescribeKey, GenerateDataKeyWithoutPlaintext
+        (the encrypted data key EBS stores with the volume) and CreateGrant for EC2's later Decrypts."""
+        described = self._kms(calls, caller, "DescribeKey", {"KeyId": key_id})
+        key_arn = str(described["KeyMetadata"]["Arn"])  # type: ignore[index]
+        resp = self._kms(calls, caller, "GenerateDataKeyWithoutPlaintext", {
+            "KeyId": key_arn, "KeySpec": "AES_256", "EncryptionContext": {"aws:ebs:id": vol_id}})
+        edk = resp["CiphertextBlob"]
+        assert isinstance(edk, bytes)
+        self._grant(calls, caller, key_arn, vol_id)
+        return key_arn, edk
+
     def create_volume(self, caller: str, *, data: bytes = b"", kms_key_id: str | None = None,
                       snapshot_id: str | None = None) -> ServiceResult:
         """An encrypted volume: new (with `data`) or restored from a snapshot you own or that is
@@ -165,14 +177,7 @@ class EBSService:
         try:
             account = self.world.identity_of(caller).account
             if snapshot_id is None:
-                key_id = self._key_for(caller, kms_key_id)
-                described = self._kms(calls, caller, "DescribeKey", {"KeyId": key_id})
-                key_arn = str(described["KeyMetadata"]["Arn"])  # type: ignore[index]
-                resp = self._kms(calls, caller, "GenerateDataKeyWithoutPlaintext", {
-                    "KeyId": key_arn, "KeySpec": "AES_256", "EncryptionContext": {"aws:ebs:id": vol_id}})
-                edk = resp["CiphertextBlob"]
-                assert isinstance(edk, bytes)
-                self._grant(calls, caller, key_arn, vol_id)
+                key_arn, edk = self._volume_key(calls, caller, self._key_for(caller, kms_key_id), vol_id)
                 data_key = self._decrypt_key(calls, caller, edk, vol_id)
                 out = io.BytesIO()
                 encrypt_stream(data_key, io.BytesIO(data), out, key_id=key_arn, encrypted_data_key=edk)
@@ -182,13 +187,7 @@ class EBSService:
                 dst = kms_key_id or (snap.kms_key_arn if snap.account == account else self._key_for(caller, None))
                 # The volume's key, as for a new volume: DescribeKey, GenerateDataKeyWithoutPlaintext
                 # and CreateGrant as the caller.
-                described = self._kms(calls, caller, "DescribeKey", {"KeyId": dst})
-                key_arn = str(described["KeyMetadata"]["Arn"])  # type: ignore[index]
-                resp = self._kms(calls, caller, "GenerateDataKeyWithoutPlaintext", {
-                    "KeyId": key_arn, "KeySpec": "AES_256", "EncryptionContext": {"aws:ebs:id": vol_id}})
-                edk = resp["CiphertextBlob"]
-                assert isinstance(edk, bytes)
-                self._grant(calls, caller, key_arn, vol_id)
+                key_arn, edk = self._volume_key(calls, caller, dst, vol_id)
                 # The snapshot's key: EC2 reads the snapshot's data key under a grant the caller makes.
                 if snap.kms_key_arn != key_arn:
                     self._kms(calls, caller, "DescribeKey", {"KeyId": snap.kms_key_arn})

@@ -96,7 +96,8 @@ def focus_call(calls: tuple[CallRecord, ...], caller: str = "") -> CallRecord | 
     kms = [c for c in calls if c.service == "kms" and c.decision is not None]
     who = caller or (calls[0].caller if calls else "")
     own = [c for c in kms if c.caller == who]
-    return (own or kms or [None])[-1]
+    pool = own or kms
+    return pool[-1] if pool else None
 
 
 # ------------------------------------------------------------------------ calls

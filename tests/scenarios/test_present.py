@@ -62,15 +62,6 @@ def test_marks_are_the_failing_steps_deciding_statements_in_scenario_documents()
     assert {m.document for m in present.marks(run_scenario(UPLOAD, dict(UPLOAD.solution)))} >= {"key_policy", "iam_policy"}
 
 
-def test_diagram_follows_the_failing_call() -> None:
-    start = present.diagram(run_scenario(UPLOAD, {}))
-    assert (start.key_policy_state, start.iam_policy_state, start.call_state) == ("denied", "denied", "denied")
-    half = present.diagram(run_scenario(UPLOAD, {"key_policy": UPLOAD.solution["key_policy"]}))
-    assert (half.key_policy_state, half.iam_policy_state, half.call_state) == ("allowed", "denied", "denied")
-    done = present.diagram(run_scenario(UPLOAD, dict(UPLOAD.solution)))
-    assert (done.key_policy_state, done.iam_policy_state, done.call_state) == ("allowed", "allowed", "allowed")
-
-
 def test_diagram_after_solving_ebs_shows_the_operators_call_not_ec2s_grant_decrypt() -> None:
     spec = load_spec(DATA_DIR / "02-ebs-snapshot-sharing.toml")
     result = run_scenario(spec, dict(spec.solution))
