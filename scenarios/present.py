@@ -152,17 +152,23 @@ def _call(run: RunResult, c: CallRecord, depth: int) -> ShownCall:
 
 def call_to_show(run: RunResult) -> CallRecord | None:
     """The call the diagram shows (the one rule): in the first step that did not go as expected,
-    else in the steps meant to succeed (the last first, so not a guardrail's refusal), the
-    call that explains it among the authorized calls (kmslab.lab.steps.focus_call), else the
-    last authorized call."""
+    else in the steps meant to succeed (the last first, so not a guardrail's refusal, and a
+    cross-account call first: a solved scenario shows the handshake it teaches, not a later
+    same-account step), the call that explains it among the authorized calls
+    (kmslab.lab.steps.focus_call), else the last authorized call."""
     ran = [s for s in run.steps if s.outcome is not Outcome.SKIPPED]
     bad = next((s for s in ran if not s.as_expected), None)
     pool = [bad] if bad is not None else sorted(reversed(ran), key=lambda s: s.expect is not Expect.SUCCESS)
+    picks: list[CallRecord] = []
     for step in pool:
         authorized = tuple(c for c in step.calls if c.decision is not None)
         if authorized:
-            return focus_call(authorized, step.calls[0].caller) or authorized[-1]
-    return None
+            picks.append(focus_call(authorized, step.calls[0].caller) or authorized[-1])
+    if bad is None:
+        crossing = next((c for c in picks if c.decision is not None and c.decision.request.cross_account), None)
+        if crossing is not None:
+            return crossing
+    return picks[0] if picks else None
 
 
 def diagram(run: RunResult) -> Diagram:

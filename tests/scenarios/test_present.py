@@ -24,7 +24,9 @@ def test_diagram_follows_the_failing_call() -> None:
     assert (half.key_policy_state, half.iam_policy_state, half.call_state) == ("allowed", "denied", "denied")
     done = present.diagram(run_scenario(UPLOAD, dict(UPLOAD.solution)))
     assert (done.key_policy_state, done.iam_policy_state, done.call_state) == ("allowed", "allowed", "allowed")
-    assert (done.caller_label, done.operation) == ("analyst role (Account A)", "kms:Decrypt")  # the last step's
+    # solved: the cross-account handshake the scenario teaches, not the later same-account download
+    assert (done.caller_label, done.operation) == ("bob (Account B)", "kms:GenerateDataKey")
+    assert not done.same_account
 
 
 def test_diagram_marks_same_account_only_for_one_account_calls() -> None:
