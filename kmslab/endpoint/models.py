@@ -36,7 +36,7 @@ class AccessKey(models.Model):
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="access_keys")
     generation = models.PositiveIntegerField()
     principal = models.CharField(max_length=80, help_text="the scenario principal's name (bob, analyst)")
-    kind = models.CharField(max_length=10, default="user")
+    kind = models.CharField(max_length=20, default="user")  # user | session | role-source
     session_name = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     window_start = models.DateTimeField(null=True, blank=True)

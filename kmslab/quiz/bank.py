@@ -259,11 +259,13 @@ def read_bank(directory: Path = QUESTIONS_DIR) -> dict[str, list[dict[str, Any]]
 
 
 # The key order of the shipped files. PostgreSQL's jsonb does not keep key order (it sorts keys),
-# so an export puts the keys of `setup` and its policies back in this order (others after, as read).
+# so an export puts the keys of `setup` and its policies, options, links and practice back in this
+# order (others after, as read).
 KEY_ORDER = {k: i for i, k in enumerate((
     "key_policy", "identity_policy", "caller", "action", "key_arn", "context", "editable", "must_deny",
     "Version", "Id", "Statement", "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
     "Resource", "NotResource", "Condition",
+    "id", "text", "why", "url", "title", "lesson", "scenario",  # options, links, practice
 ))}
 
 
@@ -281,8 +283,9 @@ def dump_questions(questions: list[dict[str, Any]]) -> str:
     slim = []
     for q in questions:
         d = {k: q[k] for k in FIELDS if k in q}
-        if isinstance(d.get("setup"), dict):
-            d["setup"] = _ordered(d["setup"])
+        for name in ("setup", "options", "links", "practice"):  # jsonb sorts keys: put them back
+            if isinstance(d.get(name), (dict, list)):
+                d[name] = _ordered(d[name])
         if d.get("type") in ("predict", "fix"):
             d.pop("options", None)
             d.pop("answer", None)

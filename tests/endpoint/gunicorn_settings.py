@@ -1,5 +1,6 @@
-"""Settings for the gunicorn the endpoint tests start: the project's own, on the test's database file
-(DATABASE_URL would drop the SQLite busy timeout and IMMEDIATE transactions the defaults set)."""
+"""Settings for the gunicorn the endpoint tests start: the project's own, on the test's database (its
+SQLite file, or the PostgreSQL test database by name; on SQLite, DATABASE_URL would drop the busy
+timeout and IMMEDIATE transactions the defaults set)."""
 
 import os
 

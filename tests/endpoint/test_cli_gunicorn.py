@@ -39,7 +39,10 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+        # The server uses the test's own database: on SQLite the file (DATABASE_URL would drop the
+        # busy timeout), on PostgreSQL the same server as DATABASE_URL with the test database's name.
+        sqlite = connection.vendor == "sqlite"
+        env = {k: v for k, v in os.environ.items() if not (sqlite and k == "DATABASE_URL")}
         env.update(DEBUG="true", SECRET_KEY=settings.SECRET_KEY, KMSLAB_TESTING="0", ALLOWED_HOSTS="127.0.0.1",
                    DJANGO_SETTINGS_MODULE="tests.endpoint.gunicorn_settings", KMSLAB_TEST_DB=str(connection.settings_dict["NAME"]))
         with self.log.open("ab") as log:

@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('access_key_id', models.CharField(max_length=32, unique=True)),
                 ('generation', models.PositiveIntegerField()),
                 ('principal', models.CharField(help_text="the scenario principal's name (bob, analyst)", max_length=80)),
-                ('kind', models.CharField(default='user', max_length=10)),
+                ('kind', models.CharField(default='user', max_length=20)),
                 ('session_name', models.CharField(blank=True, max_length=64)),
                 ('expires_at', models.DateTimeField(blank=True, null=True)),
                 ('window_start', models.DateTimeField(blank=True, null=True)),
