@@ -28,7 +28,7 @@ def progress_page(request: HttpRequest) -> HttpResponse:
     read = lesson_progress.read_slugs(request)
     lesson = [(s, s.slug in read) for s in sections()]
     rows = {p.scenario_id: p for p in Progress.objects.filter(learner_key=key)}
-    scenarios = [(s, rows.get(s.pk)) for s in Scenario.objects.filter(is_published=True)]
+    scenarios = [(s, rows.get(s.pk)) for s in Scenario.objects.filter(is_published=True).defer("data")]
     scores = scores_by_objective(key)
     context = {
         "lesson": lesson,

@@ -13,7 +13,7 @@ Variables (see README "Configuration"):
                         the client is REMOTE_ADDR); CLASSROOM_TRUSTED_PROXY_HEADER names the header.
   CLASSROOM_JOIN_WINDOW_SECONDS / _MAX_FAILURES / _MAX_ATTEMPTS   the join rate limit.
   LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_MINUTES   failed-login throttle, per account and per address.
-  DB_CONN_MAX_AGE       seconds a worker keeps its database connection (PostgreSQL; default 60).
+  DB_CONN_MAX_AGE       seconds a worker keeps its database connection (default 60).
 """
 
 from __future__ import annotations
@@ -216,7 +216,10 @@ if _database_url:
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # also for DATABASE_URL=sqlite:///...
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Persistent connections here too: opening a SQLite file and running the PRAGMAs below cost
+    # a request about as much as /healthz's whole answer (make bench: tests/tools/http_bench.py).
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

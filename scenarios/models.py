@@ -53,7 +53,15 @@ class Scenario(models.Model):
         return row
 
     def spec(self) -> ScenarioSpec:
-        """The checked spec. Raises ScenarioError if `data` is broken."""
+        """The checked spec. Raises ScenarioError if `data` is broken. A row read without `data`
+        (`Scenario.objects.defer("data")`, as the pages do: decoding it costs a request more than
+        the rest of the row) is answered from the cache, and reads `data` only on a miss."""
+        if self.pk is not None and "data" not in self.__dict__:
+            cached = _SPECS.get((self.pk, self.updated_at, self.slug))
+            if cached is not None:
+                return cached
+            self.refresh_from_db(fields=["data"])
+            self._saved_data = self.data
         saved = self.pk is not None and getattr(self, "_saved_data", None) is self.data
         key = (self.pk, self.updated_at, self.slug)
         cached = _SPECS.get(key) if saved else None

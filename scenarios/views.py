@@ -70,7 +70,7 @@ class Visit:
 def _visit(request: HttpRequest, slug: str) -> Visit:
     """Bind a request: load the scenario (404 if unpublished or broken) and, for a POST, read the
     documents from the one scenario form (so nothing typed is lost whichever button was pressed)."""
-    scenario = get_object_or_404(Scenario, slug=slug)
+    scenario = get_object_or_404(Scenario.objects.defer("data"), slug=slug)
     if not scenario.is_published and not getattr(request.user, "is_staff", False):
         raise Http404("no such scenario")
     try:
@@ -259,7 +259,7 @@ def _respond(visit: Visit, ctx: dict[str, object], main: str, *oob: str) -> Http
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    scenarios = list(Scenario.objects.filter(is_published=True))
+    scenarios = list(Scenario.objects.filter(is_published=True).defer("data"))
     statuses = progress.status_for(learner_key(request), scenarios)
     rows = [(s, statuses.get(s.slug, "not-started")) for s in scenarios]
     return render(request, "scenarios/index.html", {"rows": rows})

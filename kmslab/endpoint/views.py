@@ -269,7 +269,7 @@ def endpoint_url(request: HttpRequest) -> str:
 
 @require_safe
 def aws_config(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario = get_object_or_404(Scenario, slug=slug, is_published=True)
+    scenario = get_object_or_404(Scenario.objects.defer("data"), slug=slug, is_published=True)
     spec = scenario.spec()
     lab = credentials.lab_for(learner_key(request), scenario)
     text = credentials.config_text(credentials.profiles(lab, spec), region=spec.region,
@@ -282,7 +282,7 @@ def aws_config(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def aws_reset(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario = get_object_or_404(Scenario, slug=slug, is_published=True)
+    scenario = get_object_or_404(Scenario.objects.defer("data"), slug=slug, is_published=True)
     lab = Lab.objects.filter(learner_key=learner_key(request), scenario=scenario).first()
     if lab is not None:
         credentials.reset(lab)
@@ -297,5 +297,5 @@ def aws_reset(request: HttpRequest, slug: str) -> HttpResponse:
 def aws_calls(request: HttpRequest, slug: str) -> HttpResponse:
     from kmslab.endpoint.present import panel_context
 
-    scenario = get_object_or_404(Scenario, slug=slug, is_published=True)
+    scenario = get_object_or_404(Scenario.objects.defer("data"), slug=slug, is_published=True)
     return render(request, "endpoint/_calls.html", panel_context(request, scenario))

@@ -16,6 +16,7 @@ Uses only the standard library on the client side (threads and http.client).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import random
@@ -32,6 +33,7 @@ import time
 import urllib.parse
 from collections import defaultdict
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / ".venv" / "bin" / "python"
@@ -186,27 +188,32 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([str(PY), "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def main() -> int:
+class ServerDidNotStart(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def serve(workers: int = WORKERS, threads: int = THREADS) -> Iterator[int]:
+    """A gunicorn of this checkout on 127.0.0.1 (a free port) over a fresh database with the
+    content loaded, warmed up (each worker builds its caches on first use); yields the port."""
     work = Path(tempfile.mkdtemp(prefix="kmslab-load-"))
     env = dict(os.environ)
     env.update({"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "127.0.0.1",
                 "SECURE_SSL_REDIRECT": "false", "SECURE_HSTS_SECONDS": "0", "LOG_LEVEL": "WARNING",
                 "LOGIN_MAX_FAILURES": "1000", "CLASSROOM_JOIN_MAX_ATTEMPTS": "100000"})
-    database = "PostgreSQL (DATABASE_URL)" if env.get("DATABASE_URL") else "SQLite"
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = f"sqlite:///{work / 'load.sqlite3'}"
     port = free_port()
     server = None
     try:
-        print(f"preparing the database ({database}) ...", flush=True)
         manage(env, "migrate", "--noinput")
         manage(env, "loadscenarios")
         manage(env, "loadquestions")
         manage(env, "collectstatic", "--noinput")
-        worker_class = "sync" if THREADS == 1 else "gthread"
+        worker_class = "sync" if threads == 1 else "gthread"
         server = subprocess.Popen(
-            [str(GUNICORN), "kmslab.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-             "--worker-class", worker_class, "--threads", str(THREADS), "--log-level", "warning"],
+            [str(GUNICORN), "kmslab.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+             "--worker-class", worker_class, "--threads", str(threads), "--log-level", "warning"],
             cwd=ROOT, env=env)
         deadline = time.time() + 60
         while True:
@@ -218,42 +225,14 @@ def main() -> int:
             except OSError:
                 pass
             if time.time() > deadline or server.poll() is not None:
-                print("the server did not start", file=sys.stderr)
-                return 1
+                raise ServerDidNotStart("the server did not start")
             time.sleep(0.3)
-        warm = Learner(port, 0)  # each worker builds its caches on first use: not part of the figures
-        for slug in SLUGS * (WORKERS * 2):
+        warm = Learner(port, 0)
+        for slug in SLUGS * (workers * 2):
             warm.slug = slug
             warm.request("warm-up", "GET", f"/scenarios/{slug}/")
         STATS.times.pop("warm-up", None)
-        print(f"{LEARNERS} learners for {DURATION} s against gunicorn ({WORKERS} {worker_class} workers"
-              f"{'' if THREADS == 1 else f' x {THREADS} threads'}) on 127.0.0.1:{port}, {database}", flush=True)
-        learners = [Learner(port, i) for i in range(LEARNERS)]
-        started = time.time()
-        stop_at = started + DURATION
-        threads = []
-        for i, learner in enumerate(learners):
-            t = threading.Thread(target=learner.run, args=(stop_at,), daemon=True)
-            t.start()
-            threads.append(t)
-            time.sleep(RAMP / LEARNERS)
-        for t in threads:
-            t.join(DURATION + 120)
-        elapsed = time.time() - started
-        lost = [l.number for l in learners if not l.last_edit_stored()]
-        total = sum(len(v) for k, v in STATS.times.items() if k != "final check")
-        print(f"\n{total} requests in {elapsed:.1f} s: {total / elapsed:.1f} req/s")
-        print(f"{'endpoint':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-        for name in sorted(STATS.times):
-            values = sorted(STATS.times[name])
-            q = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
-            print(f"{name:<16}{len(values):>7}{q[49] * 1000:>9.0f}{q[94] * 1000:>9.0f}{q[98] * 1000:>9.0f}"
-                  f"{values[-1] * 1000:>9.0f}")
-        errors = sum(STATS.errors.values())
-        print(f"errors (5xx or no answer): {errors}" + (f" {dict(STATS.errors)}" if errors else ""))
-        edited = sum(1 for l in learners if l.last_edit)
-        print(f"last edit stored: {edited - len(lost)}/{edited} learners" + (f" (lost: {lost[:20]})" if lost else ""))
-        return 1 if errors or lost else 0
+        yield port
     finally:
         if server is not None:
             server.terminate()
@@ -262,6 +241,50 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    database = "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite"
+    worker_class = "sync" if THREADS == 1 else "gthread"
+    print(f"preparing the database ({database}) ...", flush=True)
+    try:
+        with serve() as port:
+            return drive(port, database, worker_class)
+    except ServerDidNotStart as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def drive(port: int, database: str, worker_class: str) -> int:
+    """LEARNERS learners against the server on `port` for DURATION seconds; prints the figures."""
+    print(f"{LEARNERS} learners for {DURATION} s against gunicorn ({WORKERS} {worker_class} workers"
+          f"{'' if THREADS == 1 else f' x {THREADS} threads'}) on 127.0.0.1:{port}, {database}", flush=True)
+    learners = [Learner(port, i) for i in range(LEARNERS)]
+    started = time.time()
+    stop_at = started + DURATION
+    threads = []
+    for i, learner in enumerate(learners):
+        t = threading.Thread(target=learner.run, args=(stop_at,), daemon=True)
+        t.start()
+        threads.append(t)
+        time.sleep(RAMP / LEARNERS)
+    for t in threads:
+        t.join(DURATION + 120)
+    elapsed = time.time() - started
+    lost = [l.number for l in learners if not l.last_edit_stored()]
+    total = sum(len(v) for k, v in STATS.times.items() if k != "final check")
+    print(f"\n{total} requests in {elapsed:.1f} s: {total / elapsed:.1f} req/s")
+    print(f"{'endpoint':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for name in sorted(STATS.times):
+        values = sorted(STATS.times[name])
+        q = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
+        print(f"{name:<16}{len(values):>7}{q[49] * 1000:>9.0f}{q[94] * 1000:>9.0f}{q[98] * 1000:>9.0f}"
+              f"{values[-1] * 1000:>9.0f}")
+    errors = sum(STATS.errors.values())
+    print(f"errors (5xx or no answer): {errors}" + (f" {dict(STATS.errors)}" if errors else ""))
+    edited = sum(1 for l in learners if l.last_edit)
+    print(f"last edit stored: {edited - len(lost)}/{edited} learners" + (f" (lost: {lost[:20]})" if lost else ""))
+    return 1 if errors or lost else 0
 
 
 if __name__ == "__main__":
