@@ -85,6 +85,7 @@ fuzz: install-test
 bench: install-test
 	$(PY) -m pytest tests/bench --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,max,rounds --benchmark-sort=name -q
 	$(PY) -m tests.bench.cli_bench
+	$(PY) tests/tools/http_bench.py
 
 lint: install-test
 	$(PY) -m mypy --strict kmslab/iam kmslab/kms kmslab/aws kmslab/lab

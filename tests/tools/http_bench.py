@@ -53,49 +53,55 @@ def cpu_seconds(pid: int) -> float:
 
 
 def main() -> int:
-    workers = 1  # one worker, so its CPU time is the endpoint's
     threads = loadtest.env_int("GUNICORN_THREADS", 1)
-    with loadtest.serve(workers=workers, threads=threads) as port:
-        client = loadtest.Learner(port, 0)
-        client.slug = SLUG
-        status, page = client.request("page", "GET", f"/scenarios/{SLUG}/")
-        token = loadtest.TOKEN.search(page)
-        if status != 200 or token is None:
-            print(f"the scenario page answered {status}", file=sys.stderr)
-            return 1
-        client.csrf = token.group(1)
-        documents = {name: html.unescape(text).lstrip("\n") for name, text in TEXTAREA.findall(page)}
-        edited = list(documents)[-1]
-        worker = worker_pid(port)
-        times: dict[str, list[float]] = {"healthz": [], "simulate": [], "scenario page": []}
-        cpu: dict[str, float] = dict.fromkeys(times, 0.0)
-        failures, n = 0, 0
-        for _ in range(ROUNDS // BLOCK):  # blocks of each endpoint in turn: the worker's CPU per endpoint
-            for name in times:
-                before = cpu_seconds(worker)
-                for _ in range(BLOCK):
-                    n += 1
-                    if name == "healthz":
-                        status, _ = client.request(name, "GET", "/healthz")
-                    elif name == "simulate":
-                        edit = documents[edited] + "\n" * (n % 50 + 1) + " " * (n // 50)
-                        status, _ = client.request(name, "POST", f"/scenarios/{SLUG}/simulate/",
-                                                   documents | {edited: edit}, htmx=True)
-                    else:
-                        status, _ = client.request(name, "GET", f"/scenarios/{SLUG}/")
-                    failures += status != 200
-                cpu[name] += cpu_seconds(worker) - before
-        times = {name: loadtest.STATS.times[name] for name in times}
+    with loadtest.serve(workers=1, threads=threads) as port:  # one worker, so its CPU time is the endpoint's
+        return measure(port, ROUNDS, f"gunicorn 1 worker x {threads} thread(s)")
+
+
+def measure(port: int, rounds: int, server: str) -> int:
+    """`rounds` requests of each endpoint against the one-worker server on `port`; prints the table."""
+    client = loadtest.Learner(port, 0)
+    client.slug = SLUG
+    status, page = client.request("page", "GET", f"/scenarios/{SLUG}/")
+    token = loadtest.TOKEN.search(page)
+    if status != 200 or token is None:
+        print(f"the scenario page answered {status}", file=sys.stderr)
+        return 1
+    client.csrf = token.group(1)
+    documents = {name: html.unescape(text).lstrip("\n") for name, text in TEXTAREA.findall(page)}
+    edited = list(documents)[-1]
+    worker = worker_pid(port)
+    names = ("healthz", "simulate", "scenario page")
+    times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, float] = dict.fromkeys(names, 0.0)
+    failures, n = 0, 0
+    for _ in range(max(1, rounds // BLOCK)):  # blocks of each endpoint in turn: the worker's CPU per endpoint
+        for name in names:
+            before = cpu_seconds(worker)
+            for _ in range(BLOCK):
+                n += 1
+                start = time.perf_counter()
+                if name == "healthz":
+                    status, _ = client.request(name, "GET", "/healthz")
+                elif name == "simulate":
+                    edit = documents[edited] + "\n" * (n % 50 + 1) + " " * (n // 50)
+                    status, _ = client.request(name, "POST", f"/scenarios/{SLUG}/simulate/",
+                                               documents | {edited: edit}, htmx=True)
+                else:
+                    status, _ = client.request(name, "GET", f"/scenarios/{SLUG}/")
+                times[name].append(time.perf_counter() - start)
+                failures += status != 200
+            cpu[name] += cpu_seconds(worker) - before
     base = statistics.median(times["healthz"])
-    print(f"{SLUG}: {ROUNDS} rounds, one request at a time, gunicorn {workers} worker(s) x {threads} thread(s)")
-    print(f"{'endpoint':<16}{'median ms':>10}{'p90 ms':>9}{'x healthz':>11}{'CPU ms':>9}{'x healthz':>11}")
     base_cpu = cpu["healthz"] / len(times["healthz"])
+    print(f"{SLUG}: {len(times['healthz'])} requests of each endpoint, one at a time, {server}")
+    print(f"{'endpoint':<16}{'median ms':>10}{'p90 ms':>9}{'x healthz':>11}{'CPU ms':>9}{'x healthz':>11}")
     for name, values in times.items():
         median = statistics.median(values)
         p90 = statistics.quantiles(values, n=10)[-1]
         per = cpu[name] / len(values)
         print(f"{name:<16}{median * 1000:>10.2f}{p90 * 1000:>9.2f}{median / base:>11.2f}"
-              f"{per * 1000:>9.2f}{per / base_cpu:>11.2f}")
+              f"{per * 1000:>9.2f}{per / base_cpu if base_cpu else 0:>11.2f}")
     if failures:
         print(f"{failures} answers were not 200", file=sys.stderr)
     return 1 if failures else 0
