@@ -2,13 +2,17 @@
 side through a real gunicorn, one request at a time (what one learner's keystroke costs the server).
 
 Starts the app as `make loadtest` does (gunicorn on 127.0.0.1, a fresh SQLite database, or the
-PostgreSQL of DATABASE_URL), then for ROUNDS rounds sends, in turn: `GET /healthz`, a live simulate
-of the S3 scenario (htmx, the starting documents with a new edit each round, so no run repeats),
-and a full `GET` of the scenario page. Prints the median and p90 of each and the ratios to
+PostgreSQL of DATABASE_URL), then sends ROUNDS requests of each, in blocks of 25: `GET /healthz`, a live simulate
+of the S3 scenario (htmx, the starting documents with a new edit each time, so no document
+repeats), and a full `GET` of the scenario page. Prints the median and p90 of each and the ratios to
 `/healthz`, which carries the same HTTP, WSGI and middleware costs and nothing else. Nothing is
 asserted about speed; the run fails only on a non-200 answer.
 
-Also prints the worker's CPU time per request of each endpoint (blocks of 25 requests of one\nendpoint in turn; Linux /proc), which a busy machine disturbs less than the wall time.\n\nSettings (environment): ROUNDS (default 300), SLUG (s3-cross-account-upload), GUNICORN_THREADS\n(1: a sync worker). One worker.
+Also prints the worker's CPU time per request of each endpoint (blocks of 25 requests of one
+endpoint in turn; Linux /proc), which a busy machine disturbs less than the wall time.
+
+Settings (environment): ROUNDS (default 300), SLUG (s3-cross-account-upload), GUNICORN_THREADS
+(1: a sync worker). One worker.
 """
 
 from __future__ import annotations
