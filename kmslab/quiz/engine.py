@@ -21,6 +21,7 @@ from kmslab.iam.policy import Policy, PolicyKind
 from kmslab.iam.principals import InvalidCallerError
 from kmslab.kms.authorize import KeyArnError, authorize_kms
 from kmslab.kms.explain import explain
+from kmslab.textsafe import lone_surrogate_escape, surrogate_finding
 
 NONE_CHOICE = "none"
 VERDICT_CHOICES: tuple[tuple[str, str], ...] = (
@@ -129,6 +130,9 @@ def check_fix(setup: Mapping[str, Any], text: str) -> FixResult:
     must_deny allowed) is correct."""
     if len(text) > MAX_SUBMISSION_CHARS:
         return FixResult(False, f"the policy is {len(text):,} characters; at most {MAX_SUBMISSION_CHARS:,}")
+    escape = lone_surrogate_escape(text)
+    if escape is not None:  # the scenarios' rule (kmslab.textsafe): such a document is not read at all
+        return FixResult(False, surrogate_finding("The policy", escape))
     replace = {str(setup["editable"]): text}
     outcome = decide(setup, replace=replace)
     if outcome.decision is None:

@@ -78,6 +78,19 @@ def test_fix_that_does_not_parse_is_a_diagnostic_not_an_answer():
     assert parsed.response is None and parsed.diagnostic
 
 
+def test_fix_with_a_lone_surrogate_escape_is_the_scenarios_diagnostic():
+    """One rule for a lone surrogate (kmslab.textsafe): the quiz refuses the document as a run does,
+    naming the escape, instead of reading it as U+FFFD."""
+    q = BY_SLUG["fix-bobs-iam-policy"]
+    doc = json.loads(engine.policy_text(q["setup"][q["setup"]["editable"]]))
+    doc["Statement"][0]["Sid"] = "x"
+    text = json.dumps(doc).replace('"Sid": "x"', '"Sid": "\\ud800"')
+    assert "\\ud800" in text
+    parsed = read_response(q, qd(policy=text))
+    assert parsed.response is None and "\\ud800" in parsed.diagnostic and "lone surrogate" in parsed.diagnostic
+    assert not is_correct(q, {"text": text})
+
+
 def test_fix_huge_submission_is_a_diagnostic():
     parsed = read_response(BY_SLUG["fix-bobs-iam-policy"], qd(policy="x" * 50_000))
     assert parsed.response is None and "at most" in parsed.diagnostic
