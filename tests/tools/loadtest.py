@@ -91,12 +91,12 @@ class Learner:
         self.last_edit = ""
         self.conn: http.client.HTTPConnection | None = None
 
-    def request(self, name: str, method: str, path: str, body: dict[str, str] | None = None,
+    def request(self, name: str, method: str, path: str, body: dict[str, str | list[str]] | None = None,
                 htmx: bool = False) -> tuple[int, str]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         data = None
         if body is not None:
-            data = urllib.parse.urlencode(body)
+            data = urllib.parse.urlencode(body, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["X-CSRFToken"] = self.csrf
         if htmx:
@@ -147,9 +147,11 @@ class Learner:
             return
         status, html = self.request("quiz question", "GET", match.group(1))
         action = re.search(r'action="(/quiz/s/\d+/item/\d+/answer/)"', html)
-        choice = re.search(r'name="choice" value="([^"]+)"', html)
-        if action and choice:
-            self.request("quiz answer", "POST", action.group(1), {"choice": choice.group(1), "csrfmiddlewaretoken": self.csrf})
+        choices = re.findall(r'name="choice" value="([^"]+)"', html)
+        select = re.search(r'data-select="(\d+)"', html)  # a multiple-response item takes exactly that many
+        if action and choices:  # predict and fix items (other fields) are left unanswered
+            picked = random.sample(choices, min(len(choices), int(select.group(1)) if select else 1))
+            self.request("quiz answer", "POST", action.group(1), {"choice": picked, "csrfmiddlewaretoken": self.csrf})
 
     def run(self, stop_at: float) -> None:
         self.load_scenario()
