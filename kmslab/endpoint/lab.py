@@ -26,6 +26,7 @@ from kmslab.kms.managed import MANAGED_ALIASES
 from kmslab.aws.s3 import S3Service
 from kmslab.aws.world import World
 from kmslab.kms.world import parse_or_raise
+from kmslab.lab.build import Lab as BuiltLab
 from kmslab.lab.build import build_world
 from kmslab.lab.lint import lint_documents, spec_fingerprint
 from kmslab.lab.spec import ScenarioSpec
@@ -45,6 +46,7 @@ class LabWorld:
     world: World
     callers: dict[str, str]  # principal name -> caller ARN
     documents: dict[str, str]
+    built: BuiltLab  # the pipeline's lab the world was built in (its document index and texts, for fixes)
     _states: dict[str, tuple[str, datetime | None, int | None, str]] = field(default_factory=dict)
     _grants: set[str] = field(default_factory=set)
 
@@ -86,7 +88,7 @@ def open_world(lab: Lab, scenario: Scenario) -> LabWorld:
         key.material = _material(lab, key.arn)
     # S3's own SSE-S3 key, derived per learner (the world draws a random one)
     w.s3 = S3Service(w, w.kms, buckets=w.s3.buckets, sse_s3_key=derive("sse-s3", str(lab.pk), str(lab.generation)))
-    lw = LabWorld(lab, scenario, spec, w, dict(run.callers), documents)
+    lw = LabWorld(lab, scenario, spec, w, dict(run.callers), documents, run)
     for row in KeyState.objects.filter(lab=lab):
         key = w.keys.get(row.key_arn)
         if key is None:

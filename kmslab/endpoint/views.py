@@ -19,13 +19,13 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from kmslab.endpoint import credentials, ec2_api, kms_api, s3_api, sigv4, sts_api
+from kmslab.endpoint import credentials, ec2_api, fixes, kms_api, s3_api, sigv4, sts_api
 from kmslab.endpoint.lab import DocumentsInvalid, LabWorld, open_world, save_world
 from kmslab.endpoint.models import AccessKey, ApiCall, Lab
 from kmslab.endpoint.wire import WireError, auth_error, error_response, json_response, read_body, xml_response
@@ -156,10 +156,19 @@ def _log(lw: LabWorld, ak: AccessKey, caller: str, service: str, op: str, status
     def clean(text: str, n: int) -> str:
         return text.encode("utf-8", "replace").decode("utf-8")[:n]
 
+    detail = call_detail(calls, {arn: k.manager.value for arn, k in lw.world.keys.items()})
+    if error is not None and calls:
+        try:
+            found = fixes.offer(lw, calls, caller)
+        except Exception:  # the call's answer must not fail on its fix
+            log.exception("computing the fix of a denied call failed")
+            found = None
+        if found is not None:
+            detail["apply"] = found
     ApiCall.objects.create(
         lab=lw.lab, principal=ak.principal, caller=caller, service=service, operation=clean(op, 80), http_status=status,
         error_code=clean(error.code if error else "", 80), error_message=clean(error.message if error else "", 1000),
-        detail=call_detail(calls, {arn: k.manager.value for arn, k in lw.world.keys.items()}),
+        detail=detail,
     )
     keep = settings.KMSLAB_AWS_CALLS_KEPT
     old = ApiCall.objects.filter(lab=lw.lab).values_list("id", flat=True)[keep:keep + 100]
@@ -283,9 +292,7 @@ def aws_config(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def aws_reset(request: HttpRequest, slug: str) -> HttpResponse:
     scenario = get_object_or_404(Scenario, slug=slug, is_published=True)
-    lab = Lab.objects.filter(learner_key=learner_key(request), scenario=scenario).first()
-    if lab is not None:
-        credentials.reset(lab)
+    credentials.reset_learner(learner_key(request), scenario)
     if request.htmx:
         from kmslab.endpoint.present import panel_context
 
@@ -299,3 +306,37 @@ def aws_calls(request: HttpRequest, slug: str) -> HttpResponse:
 
     scenario = get_object_or_404(Scenario, slug=slug, is_published=True)
     return render(request, "endpoint/_calls.html", panel_context(request, scenario))
+
+
+@require_POST
+def aws_fix(request: HttpRequest, slug: str, call_id: int) -> HttpResponse:
+    """Apply fix from the API calls panel: the smallest fix of one of this learner's denied calls,
+    put into their document and saved, then run, exactly as a step card's Apply fix (the same
+    scenario form is posted, the same result panel and editors come back)."""
+    from scenarios import views as pages
+
+    visit = pages._visit(request, slug)
+    call = ApiCall.objects.filter(pk=call_id, lab__learner_key=visit.key[:120], lab__scenario=visit.scenario).first()
+    if call is None:  # not a call of this learner in this scenario
+        raise Http404("no such call")
+    changed: dict[str, object] | None = None
+    found = None if visit.blocked else fixes.applied(call.detail.get("apply") if isinstance(call.detail, dict) else None,
+                                                      visit.documents)
+    if found is None and not visit.blocked:
+        visit.problems.append("That call's fix no longer applies to your documents (they changed since the call, "
+                              "or it has none); make the call again to see what decides it now.")
+    elif found is not None:
+        name, after, fix = found
+        before = visit.documents[name]
+        visit.documents[name] = after
+        apply = call.detail["apply"]
+        summary = f"Applied fix for {call.service}:{call.operation} by {call.principal}: {apply.get('applies', fix.summary)}."
+        if apply.get("then"):
+            summary += f" Still needed: {apply['then']}."
+        changed = {"summary": summary, "risky": fix.risky, "warning": fix.warning,
+                   "diff": pages.diff_lines(before, after, "before", "after")}
+    result = pages._run(visit)
+    row = pages._record(visit, result)
+    response = pages._respond(visit, pages._context(visit, result, row, changed=changed), "result-panel", "editors")
+    response["HX-Trigger"] = "kl-calls-changed"  # the API calls panel reloads: the offer is used
+    return response

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
+from scenarios import progress
 from scenarios.models import Scenario
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,6 +58,26 @@ def test_cli_upload_denied_with_starting_documents_then_allowed_with_both_halves
     assert (me.tmp / "got.csv").read_text() == "date,revenue\n2026-11-28,1024\n"
     head = json.loads(me.aws("kmslab-analyst", "s3api", "head-object", "--bucket", "account-a-reports", "--key", "report.csv", check=True).stdout)
     assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == KEY_ARN
+
+
+def test_cli_upload_denied_then_apply_fix_from_the_api_calls_panel_twice_then_allowed(learner: Any) -> None:
+    me = learner()
+    (me.tmp / "report.csv").write_text("date,revenue\n")
+    args = ("s3", "cp", "report.csv", "s3://account-a-reports/report.csv", "--sse", "aws:kms", "--sse-kms-key-id", KEY_ARN)
+    applied = []
+    for _ in range(2):  # the key policy half, then the IAM policy half
+        denied = me.aws("kmslab-bob", *args)
+        assert denied.returncode != 0 and "AccessDenied" in denied.stderr
+        panel = me.client.get(f"/scenarios/{me.slug}/aws-calls/").content.decode()
+        (call_id, title), = re.findall(r'data-call-fix="(\d+)">Apply fix to ([^<]+)</button>', panel)
+        docs = progress.current_documents(me.key, Scenario.objects.get(slug=me.slug))
+        resp = me.client.post(f"/scenarios/{me.slug}/aws-calls/{call_id}/fix/", docs, HTTP_HX_REQUEST="true")
+        assert resp.status_code == 200 and "Applied fix for s3:PutObject by bob" in resp.content.decode()
+        applied.append(title)
+    assert applied == ["Account A key policy", "Account B IAM policy"]
+    me.aws("kmslab-bob", *args, check=True)
+    me.aws("kmslab-analyst", "s3", "cp", "s3://account-a-reports/report.csv", "got.csv", check=True)
+    assert (me.tmp / "got.csv").read_text() == "date,revenue\n"
 
 
 def test_cli_multipart_upload_of_20_mb_and_download(learner: Any) -> None:
