@@ -105,6 +105,9 @@ def test_cli_another_learners_keys_reach_only_their_own_world(learner: Any) -> N
     # eve's analyst does not see alice's object
     missing = eve.aws("kmslab-analyst", "s3api", "head-object", "--bucket", "account-a-reports", "--key", "r.csv")
     assert missing.returncode != 0 and "404" in missing.stderr
+    from kmslab.endpoint.models import StoredObject
+
+    assert not StoredObject.objects.exists()
 
 
 def test_cli_reset_issues_new_keys_and_empties_the_lab(learner: Any) -> None:
@@ -120,3 +123,24 @@ def test_cli_reset_issues_new_keys_and_empties_the_lab(learner: Any) -> None:
     assert me.refresh_config() != old
     missing = me.aws("kmslab-analyst", "s3api", "head-object", "--bucket", "account-a-reports", "--key", "r.csv")
     assert "404" in missing.stderr
+
+
+def test_cli_scenario_reset_refuses_the_old_keys_and_empties_the_lab(learner: Any) -> None:
+    """The scenario page's Reset (documents back to the start) resets the CLI lab too."""
+    me = learner()
+    docs = solution()
+    me.save(key_policy=docs["key_policy"], iam_policy=docs["iam_policy"])
+    (me.tmp / "r.csv").write_text("x")
+    me.aws("kmslab-bob", "s3", "cp", "r.csv", "s3://account-a-reports/r.csv", check=True)
+    old = me.config.read_text()
+    assert me.client.post(f"/scenarios/{me.slug}/reset/").status_code == 302
+    for profile, service in (("kmslab-bob", "sts"), ("kmslab-bob", "s3")):
+        args = ("get-caller-identity",) if service == "sts" else ("ls", "s3://account-a-reports/")
+        stale = me.aws(profile, service, *args)
+        assert stale.returncode != 0 and ("InvalidClientTokenId" if service == "sts" else "InvalidAccessKeyId") in stale.stderr
+    assert me.refresh_config() != old
+    missing = me.aws("kmslab-analyst", "s3api", "head-object", "--bucket", "account-a-reports", "--key", "r.csv")
+    assert missing.returncode != 0 and "404" in missing.stderr
+    from kmslab.endpoint.models import StoredObject
+
+    assert not StoredObject.objects.exists()
