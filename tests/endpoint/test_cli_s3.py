@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kmslab.endpoint.models import StoredObject
 from scenarios import progress
 from scenarios.models import Scenario
 
@@ -105,9 +106,6 @@ def test_cli_another_learners_keys_reach_only_their_own_world(learner: Any) -> N
     # eve's analyst does not see alice's object
     missing = eve.aws("kmslab-analyst", "s3api", "head-object", "--bucket", "account-a-reports", "--key", "r.csv")
     assert missing.returncode != 0 and "404" in missing.stderr
-    from kmslab.endpoint.models import StoredObject
-
-    assert not StoredObject.objects.exists()
 
 
 def test_cli_reset_issues_new_keys_and_empties_the_lab(learner: Any) -> None:
@@ -141,6 +139,4 @@ def test_cli_scenario_reset_refuses_the_old_keys_and_empties_the_lab(learner: An
     assert me.refresh_config() != old
     missing = me.aws("kmslab-analyst", "s3api", "head-object", "--bucket", "account-a-reports", "--key", "r.csv")
     assert missing.returncode != 0 and "404" in missing.stderr
-    from kmslab.endpoint.models import StoredObject
-
     assert not StoredObject.objects.exists()
