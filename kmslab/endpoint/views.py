@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from kmslab.endpoint import credentials, ec2_api, fixes, kms_api, s3_api, sigv4, sts_api
-from kmslab.endpoint.lab import DocumentsInvalid, LabWorld, open_world, save_world
+from kmslab.endpoint.lab import DocumentsInvalid, LabWorld, needs_managed_keys, open_world, save_world
 from kmslab.endpoint.models import AccessKey, ApiCall, Lab
 from kmslab.endpoint.wire import WireError, auth_error, error_response, json_response, read_body, xml_response
 from kmslab.kms.calls import CallRecord
@@ -124,13 +124,15 @@ def _handle(request: HttpRequest, service: str, rest: str) -> HttpResponse:
         raise WireError(service, "AccessDeniedException" if service == "kms" else "AccessDenied",
                         f"these are the source keys of the role profile kmslab-{ak.principal}: use --profile kmslab-{ak.principal}",
                         400 if service == "kms" else 403)
+    kms_op, kms_params, kms_error = _kms_request(request, headers, body) if service == "kms" else ("", {}, None)
+    managed = service != "kms" or kms_error is not None or needs_managed_keys(lab.scenario.spec(), kms_op, kms_params)
     try:
-        lw = open_world(lab, lab.scenario)
+        lw = open_world(lab, lab.scenario, managed_keys=managed)
     except DocumentsInvalid as exc:
         raise WireError(service, "ValidationException" if service == "kms" else "InvalidRequest", str(exc)) from None
     caller = lw.caller_for(ak.principal, ak.session_name)
     if service == "kms":
-        return _kms(request, lw, ak, caller, headers, body)
+        return _kms(lw, ak, caller, kms_op, kms_params, kms_error)
     if service == "ec2":
         return _ec2(request, lw, ak, caller, body)
     return _s3(request, lw, ak, caller, headers, body, rest)
@@ -140,11 +142,11 @@ def _budget(ak: AccessKey, service: str) -> None:
     """At most KMSLAB_AWS_REQUESTS_PER_HOUR requests per access key in a rolling hour window."""
     now = timezone.now()
     limit = settings.KMSLAB_AWS_REQUESTS_PER_HOUR
-    with transaction.atomic():
-        if ak.window_start is None or now - ak.window_start > timedelta(hours=1):
-            AccessKey.objects.filter(pk=ak.pk).update(window_start=now, window_count=1)
-            return
-        AccessKey.objects.filter(pk=ak.pk).update(window_count=F("window_count") + 1)
+    # one UPDATE either way, atomic by itself (the count is incremented in the database)
+    if ak.window_start is None or now - ak.window_start > timedelta(hours=1):
+        AccessKey.objects.filter(pk=ak.pk).update(window_start=now, window_count=1)
+        return
+    AccessKey.objects.filter(pk=ak.pk).update(window_count=F("window_count") + 1)
     if ak.window_count + 1 > limit:
         raise auth_error(service, "throttle", f"Rate exceeded: at most {limit} requests per hour per access key in this lab")
 
@@ -176,20 +178,25 @@ def _log(lw: LabWorld, ak: AccessKey, caller: str, service: str, op: str, status
         ApiCall.objects.filter(id__in=list(old)).delete()
 
 
-def _kms(request: HttpRequest, lw: LabWorld, ak: AccessKey, caller: str, headers: dict[str, str], body: bytes) -> HttpResponse:
+def _kms_request(request: HttpRequest, headers: dict[str, str], body: bytes) -> tuple[str, dict[str, object], WireError | None]:
+    """The KMS operation and its parameters, or the error that refuses them ("?" when unknown)."""
     op = "?"
     try:
         if request.method != "POST":
             raise WireError("kms", "UnknownOperationException", "KMS requests are POSTs of JSON 1.1")
         op = kms_api.operation(headers.get("x-amz-target", ""))
-        params = kms_api.parse(body)
+        return op, kms_api.parse(body), None
     except WireError as err:
-        _log(lw, ak, caller, "kms", op, err.status, (), err)
-        raise
-    with transaction.atomic():
-        traced = kms_api.call(lw.world, caller, op, params)
-        if traced.error is None:
-            save_world(lw)
+        return op, {}, err
+
+
+def _kms(lw: LabWorld, ak: AccessKey, caller: str, op: str, params: dict[str, object], error: WireError | None) -> HttpResponse:
+    if error is not None:
+        _log(lw, ak, caller, "kms", op, error.status, (), error)
+        raise error
+    traced = kms_api.call(lw.world, caller, op, params)
+    if traced.error is None:
+        save_world(lw)  # in one transaction, and only when the call changed something
     if traced.error is not None:
         err = WireError("kms", traced.error.code, traced.error.message)
         _log(lw, ak, caller, "kms", op, 400, (traced.record,), err)
