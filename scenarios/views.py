@@ -26,6 +26,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
+from kmslab.endpoint.credentials import reset_learner
 from kmslab.lab.lint import spec_fingerprint
 from kmslab.lab.objectives import authorizations
 from kmslab.lab.result import Outcome, RunResult, StepResult
@@ -325,10 +326,14 @@ def reset(request: HttpRequest, slug: str) -> HttpResponse:
     visit = _visit(request, slug)
     visit.documents = progress.reset_documents(visit.key, visit.scenario)
     visit.problems = ["Back to the starting documents (your earlier attempts stay in your history)."]
+    if reset_learner(visit.key, visit.scenario):  # the real-CLI lab too: new keys, no resources
+        visit.problems.append("Your AWS CLI lab was emptied and its keys replaced: download the AWS config again.")
     visit.blocked = False
     if not request.htmx:
         return redirect(reverse("scenarios:detail", args=[slug]))
-    return _respond(visit, _context(visit, _run(visit)), "result-panel", "editors")
+    response = _respond(visit, _context(visit, _run(visit)), "result-panel", "editors")
+    response["HX-Trigger"] = "kl-calls-changed"  # the API calls panel empties now, not at its next poll
+    return response
 
 
 @require_POST

@@ -132,6 +132,16 @@ def reset(lab: Lab) -> Lab:
         locked.generation += 1
         locked.bytes_stored = 0
         locked.save(update_fields=["generation", "bytes_stored"])
-        for related in (locked.access_keys, locked.stored_objects, locked.uploads, locked.grants, locked.key_states, locked.calls):
+        for related in (locked.access_keys, locked.stored_objects, locked.uploads, locked.grants, locked.key_states,
+                        locked.volumes, locked.snapshots, locked.calls):
             related.all().delete()
     return locked
+
+
+def reset_learner(learner_key: str, scenario: Scenario) -> bool:
+    """Reset the learner's lab of `scenario` (the scenario page's Reset); False when they have none."""
+    lab = Lab.objects.filter(learner_key=learner_key[:120], scenario=scenario).first()
+    if lab is None:
+        return False
+    reset(lab)
+    return True

@@ -10,6 +10,7 @@ database. The world decides every call through the one engine; nothing here deci
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from kmslab.kms.managed import MANAGED_ALIASES
 from kmslab.aws.s3 import S3Service
 from kmslab.aws.world import World
 from kmslab.kms.world import parse_or_raise
+from kmslab.lab.build import Lab as BuiltLab
 from kmslab.lab.build import build_world
 from kmslab.lab.lint import lint_documents, spec_fingerprint
 from kmslab.lab.spec import ScenarioSpec
@@ -45,6 +47,7 @@ class LabWorld:
     world: World
     callers: dict[str, str]  # principal name -> caller ARN
     documents: dict[str, str]
+    built: BuiltLab  # the pipeline's lab the world was built in (its document index and texts, for fixes)
     _states: dict[str, tuple[str, datetime | None, int | None, str]] = field(default_factory=dict)
     _grants: set[str] = field(default_factory=set)
 
@@ -63,7 +66,41 @@ def _managed_key_id(lab: Lab, account: str, alias: str) -> str:
     return str(uuid.UUID(bytes=derive("managed-key-id", str(lab.pk), str(lab.generation), account, alias)[:16], version=4))
 
 
-def open_world(lab: Lab, scenario: Scenario) -> LabWorld:
+# KMS operations whose KeyId names the one key they touch (grant tokens aside): Decrypt and
+# ReEncrypt also touch the key their ciphertext names, ListAliases lists every key.
+_ONE_KEY_OPERATIONS = frozenset({
+    "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey", "CreateGrant", "ListGrants",
+    "RetireGrant", "RevokeGrant", "GetKeyPolicy", "PutKeyPolicy", "EnableKey", "DisableKey", "ScheduleKeyDeletion",
+    "CancelKeyDeletion",
+})
+
+
+def needs_managed_keys(spec: ScenarioSpec, operation: str, params: Mapping[str, object]) -> bool:
+    """Whether a KMS call may touch an AWS managed key (or a grant on one), so the world must have
+    them. False only when it provably cannot: an operation on the one key its KeyId names, that
+    being one of the scenario's customer managed keys (by key ARN, key id, alias name or alias
+    ARN), with no grant token (a token is checked against every grant). S3 and EC2 calls, Decrypt,
+    ReEncrypt, ListAliases, anything else: True. Building the managed keys parses their policies,
+    most of a KMS call's server time; a world without them decides such a call identically."""
+    if operation not in _ONE_KEY_OPERATIONS or "GrantTokens" in params or "GrantToken" in params:
+        return True
+    key_id = params.get("KeyId")
+    return not (isinstance(key_id, str) and key_id in _customer_key_names(spec))
+
+
+def _customer_key_names(spec: ScenarioSpec) -> frozenset[str]:
+    names: set[str] = set()
+    for k in spec.keys:
+        if not k.managed:
+            names |= {k.arn, k.key_id}
+            if k.alias:
+                names |= {k.alias, f"arn:aws:kms:{spec.region}:{k.account}:{k.alias}"}
+    return frozenset(names)
+
+
+def open_world(lab: Lab, scenario: Scenario, *, managed_keys: bool = True) -> LabWorld:
+    """The learner's world. `managed_keys=False` (a call `needs_managed_keys` clears) leaves out
+    the AWS managed keys and the grants on them."""
     spec = scenario.spec()
     documents = progress.current_documents(lab.learner_key, scenario)
     linted = lint_documents(spec, documents, fingerprint=spec_fingerprint(spec))
@@ -76,7 +113,7 @@ def open_world(lab: Lab, scenario: Scenario) -> LabWorld:
     w = run.world
     # SIMULATION: the AWS managed keys (aws/s3, aws/ebs) of every account of the scenario exist
     # from the start here, with ids derived per learner, so what they encrypted decrypts later.
-    for acct in list(w.accounts):
+    for acct in list(w.accounts) if managed_keys else ():
         for alias in MANAGED_ALIASES:
             if (acct, alias) not in w.aliases:
                 key = w.managed_key(acct, alias)
@@ -86,7 +123,7 @@ def open_world(lab: Lab, scenario: Scenario) -> LabWorld:
         key.material = _material(lab, key.arn)
     # S3's own SSE-S3 key, derived per learner (the world draws a random one)
     w.s3 = S3Service(w, w.kms, buckets=w.s3.buckets, sse_s3_key=derive("sse-s3", str(lab.pk), str(lab.generation)))
-    lw = LabWorld(lab, scenario, spec, w, dict(run.callers), documents)
+    lw = LabWorld(lab, scenario, spec, w, dict(run.callers), documents, run)
     for row in KeyState.objects.filter(lab=lab):
         key = w.keys.get(row.key_arn)
         if key is None:
@@ -151,12 +188,13 @@ def save_world(lw: LabWorld) -> None:
     w = lw.world
     spec_policy = {k.arn: k.policy for k in lw.spec.keys if k.policy}
     editable = {d.name for d in lw.spec.editable}
+    changed = [(arn, key) for arn, key in w.keys.items() if _state_of(key) != lw._states.get(arn)]
+    if not changed and set(w.grants) == lw._grants:
+        return  # most calls change nothing: no transaction, no query
     with transaction.atomic():
-        for arn, key in w.keys.items():
+        for arn, key in changed:
             now = _state_of(key)
             before = lw._states.get(arn)
-            if now == before:
-                continue
             doc = spec_policy.get(arn, "")
             policy_override = ""
             if before is not None and now[3] != before[3]:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
+from kmslab.endpoint.fixes import still_applies
 from kmslab.kms.calls import CallRecord
 from kmslab.learner import learner_key
+from scenarios import progress
 from scenarios.models import Scenario
 from kmslab.lab.spec import ScenarioSpec, Step
 
@@ -151,17 +153,23 @@ def recent_calls(lab_id: int | None, limit: int = 20) -> list[Mapping[str, objec
     if lab_id is None:
         return []
     return list(ApiCall.objects.filter(lab_id=lab_id).values(
-        "at", "principal", "caller", "service", "operation", "http_status", "error_code", "error_message", "detail")[:limit])
+        "id", "at", "principal", "caller", "service", "operation", "http_status", "error_code", "error_message", "detail")[:limit])
 
 
 def panel_context(request: HttpRequest, scenario: Scenario) -> dict[str, object]:
     from kmslab.endpoint.models import Lab
 
     spec = scenario.spec()
-    lab = Lab.objects.filter(learner_key=learner_key(request), scenario=scenario).first()
+    key = learner_key(request)
+    lab = Lab.objects.filter(learner_key=key[:120], scenario=scenario).first()
+    calls = recent_calls(lab.pk if lab else None)
+    offers = [c["detail"].get("apply") if isinstance(c["detail"], dict) else None for c in calls]
+    if any(offers):  # Apply fix only while the document is still the text the call was decided by
+        documents = progress.current_documents(key, scenario)
+        calls = [c | {"can_fix": still_applies(o, documents)} if o else c for c, o in zip(calls, offers)]
     return {
         "scenario": scenario, "spec": spec, "commands": commands(spec),
         "profiles": [f"kmslab-{p.name}" for p in spec.principals if p.type in ("user", "root", "role")],
-        "endpoint_url": request.build_absolute_uri("/aws"), "calls": recent_calls(lab.pk if lab else None),
+        "endpoint_url": request.build_absolute_uri("/aws"), "calls": calls,
         "has_lab": lab is not None,
     }

@@ -19,14 +19,14 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from kmslab.endpoint import credentials, ec2_api, kms_api, s3_api, sigv4, sts_api
-from kmslab.endpoint.lab import DocumentsInvalid, LabWorld, open_world, save_world
+from kmslab.endpoint import credentials, ec2_api, fixes, kms_api, s3_api, sigv4, sts_api
+from kmslab.endpoint.lab import DocumentsInvalid, LabWorld, needs_managed_keys, open_world, save_world
 from kmslab.endpoint.models import AccessKey, ApiCall, Lab
 from kmslab.endpoint.wire import WireError, auth_error, error_response, json_response, read_body, xml_response
 from kmslab.kms.calls import CallRecord
@@ -124,13 +124,15 @@ def _handle(request: HttpRequest, service: str, rest: str) -> HttpResponse:
         raise WireError(service, "AccessDeniedException" if service == "kms" else "AccessDenied",
                         f"these are the source keys of the role profile kmslab-{ak.principal}: use --profile kmslab-{ak.principal}",
                         400 if service == "kms" else 403)
+    kms_op, kms_params, kms_error = _kms_request(request, headers, body) if service == "kms" else ("", {}, None)
+    managed = service != "kms" or kms_error is not None or needs_managed_keys(lab.scenario.spec(), kms_op, kms_params)
     try:
-        lw = open_world(lab, lab.scenario)
+        lw = open_world(lab, lab.scenario, managed_keys=managed)
     except DocumentsInvalid as exc:
         raise WireError(service, "ValidationException" if service == "kms" else "InvalidRequest", str(exc)) from None
     caller = lw.caller_for(ak.principal, ak.session_name)
     if service == "kms":
-        return _kms(request, lw, ak, caller, headers, body)
+        return _kms(lw, ak, caller, kms_op, kms_params, kms_error)
     if service == "ec2":
         return _ec2(request, lw, ak, caller, body)
     return _s3(request, lw, ak, caller, headers, body, rest)
@@ -140,11 +142,11 @@ def _budget(ak: AccessKey, service: str) -> None:
     """At most KMSLAB_AWS_REQUESTS_PER_HOUR requests per access key in a rolling hour window."""
     now = timezone.now()
     limit = settings.KMSLAB_AWS_REQUESTS_PER_HOUR
-    with transaction.atomic():
-        if ak.window_start is None or now - ak.window_start > timedelta(hours=1):
-            AccessKey.objects.filter(pk=ak.pk).update(window_start=now, window_count=1)
-            return
-        AccessKey.objects.filter(pk=ak.pk).update(window_count=F("window_count") + 1)
+    # one UPDATE either way, atomic by itself (the count is incremented in the database)
+    if ak.window_start is None or now - ak.window_start > timedelta(hours=1):
+        AccessKey.objects.filter(pk=ak.pk).update(window_start=now, window_count=1)
+        return
+    AccessKey.objects.filter(pk=ak.pk).update(window_count=F("window_count") + 1)
     if ak.window_count + 1 > limit:
         raise auth_error(service, "throttle", f"Rate exceeded: at most {limit} requests per hour per access key in this lab")
 
@@ -156,10 +158,19 @@ def _log(lw: LabWorld, ak: AccessKey, caller: str, service: str, op: str, status
     def clean(text: str, n: int) -> str:
         return text.encode("utf-8", "replace").decode("utf-8")[:n]
 
+    detail = call_detail(calls, {arn: k.manager.value for arn, k in lw.world.keys.items()})
+    if error is not None and calls:
+        try:
+            found = fixes.offer(lw, calls, caller)
+        except Exception:  # the call's answer must not fail on its fix
+            log.exception("computing the fix of a denied call failed")
+            found = None
+        if found is not None:
+            detail["apply"] = found
     ApiCall.objects.create(
         lab=lw.lab, principal=ak.principal, caller=caller, service=service, operation=clean(op, 80), http_status=status,
         error_code=clean(error.code if error else "", 80), error_message=clean(error.message if error else "", 1000),
-        detail=call_detail(calls, {arn: k.manager.value for arn, k in lw.world.keys.items()}),
+        detail=detail,
     )
     keep = settings.KMSLAB_AWS_CALLS_KEPT
     old = ApiCall.objects.filter(lab=lw.lab).values_list("id", flat=True)[keep:keep + 100]
@@ -167,20 +178,25 @@ def _log(lw: LabWorld, ak: AccessKey, caller: str, service: str, op: str, status
         ApiCall.objects.filter(id__in=list(old)).delete()
 
 
-def _kms(request: HttpRequest, lw: LabWorld, ak: AccessKey, caller: str, headers: dict[str, str], body: bytes) -> HttpResponse:
+def _kms_request(request: HttpRequest, headers: dict[str, str], body: bytes) -> tuple[str, dict[str, object], WireError | None]:
+    """The KMS operation and its parameters, or the error that refuses them ("?" when unknown)."""
     op = "?"
     try:
         if request.method != "POST":
             raise WireError("kms", "UnknownOperationException", "KMS requests are POSTs of JSON 1.1")
         op = kms_api.operation(headers.get("x-amz-target", ""))
-        params = kms_api.parse(body)
+        return op, kms_api.parse(body), None
     except WireError as err:
-        _log(lw, ak, caller, "kms", op, err.status, (), err)
-        raise
-    with transaction.atomic():
-        traced = kms_api.call(lw.world, caller, op, params)
-        if traced.error is None:
-            save_world(lw)
+        return op, {}, err
+
+
+def _kms(lw: LabWorld, ak: AccessKey, caller: str, op: str, params: dict[str, object], error: WireError | None) -> HttpResponse:
+    if error is not None:
+        _log(lw, ak, caller, "kms", op, error.status, (), error)
+        raise error
+    traced = kms_api.call(lw.world, caller, op, params)
+    if traced.error is None:
+        save_world(lw)  # in one transaction, and only when the call changed something
     if traced.error is not None:
         err = WireError("kms", traced.error.code, traced.error.message)
         _log(lw, ak, caller, "kms", op, 400, (traced.record,), err)
@@ -283,9 +299,7 @@ def aws_config(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def aws_reset(request: HttpRequest, slug: str) -> HttpResponse:
     scenario = get_object_or_404(Scenario.objects.defer("data"), slug=slug, is_published=True)
-    lab = Lab.objects.filter(learner_key=learner_key(request), scenario=scenario).first()
-    if lab is not None:
-        credentials.reset(lab)
+    credentials.reset_learner(learner_key(request), scenario)
     if request.htmx:
         from kmslab.endpoint.present import panel_context
 
@@ -299,3 +313,37 @@ def aws_calls(request: HttpRequest, slug: str) -> HttpResponse:
 
     scenario = get_object_or_404(Scenario.objects.defer("data"), slug=slug, is_published=True)
     return render(request, "endpoint/_calls.html", panel_context(request, scenario))
+
+
+@require_POST
+def aws_fix(request: HttpRequest, slug: str, call_id: int) -> HttpResponse:
+    """Apply fix from the API calls panel: the smallest fix of one of this learner's denied calls,
+    put into their document and saved, then run, exactly as a step card's Apply fix (the same
+    scenario form is posted, the same result panel and editors come back)."""
+    from scenarios import views as pages
+
+    visit = pages._visit(request, slug)
+    call = ApiCall.objects.filter(pk=call_id, lab__learner_key=visit.key[:120], lab__scenario=visit.scenario).first()
+    if call is None:  # not a call of this learner in this scenario
+        raise Http404("no such call")
+    changed: dict[str, object] | None = None
+    found = None if visit.blocked else fixes.applied(call.detail.get("apply") if isinstance(call.detail, dict) else None,
+                                                      visit.documents)
+    if found is None and not visit.blocked:
+        visit.problems.append("That call's fix no longer applies to your documents (they changed since the call, "
+                              "or it has none); make the call again to see what decides it now.")
+    elif found is not None:
+        name, after, fix = found
+        before = visit.documents[name]
+        visit.documents[name] = after
+        apply = call.detail["apply"]
+        summary = f"Applied fix for {call.service}:{call.operation} by {call.principal}: {apply.get('applies', fix.summary)}."
+        if apply.get("then"):
+            summary += f" Still needed: {apply['then']}."
+        changed = {"summary": summary, "risky": fix.risky, "warning": fix.warning,
+                   "diff": pages.diff_lines(before, after, "before", "after")}
+    result = pages._run(visit)
+    row = pages._record(visit, result)
+    response = pages._respond(visit, pages._context(visit, result, row, changed=changed), "result-panel", "editors")
+    response["HX-Trigger"] = "kl-calls-changed"  # the API calls panel reloads: the offer is used
+    return response

@@ -79,7 +79,7 @@ def run_step(lab: Lab, index: int, step: Step) -> StepResult:
         focus=focus,
         deciding=tuple(lab.index.locate(decision, r) for r in decision.determining) if decision is not None else (),
         explanation=explanation(decision) if decision is not None else (),
-        fix=_fix(lab, decision) if unexpected_failure and decision is not None and not decision.allowed else None,
+        fix=fix_offer(lab, decision) if unexpected_failure and decision is not None and not decision.allowed else None,
         envelope=_envelope(lab, step, params, called),
         error_matches=ok or not step.expect_error or step.expect_error in codes,
     )
@@ -179,7 +179,10 @@ def explanation(decision: Decision) -> tuple[Sentence, ...]:
         return (Sentence(f"the explanation could not be produced ({type(exc).__name__})", "note"),)
 
 
-def _fix(lab: Lab, decision: Decision) -> FixOffer | None:
+def fix_offer(lab: Lab, decision: Decision) -> FixOffer | None:
+    """The engine's smallest fix for a denied decision made in `lab`'s world, applied to the
+    learner's text of the editable document it lands in (the step cards' and the real-CLI API
+    calls panel's Apply fix)."""
     index = lab.index
     key = lab.world.keys.get(decision.request.resource)
     manager = key.manager.value if key is not None else KeyManager.CUSTOMER.value
