@@ -82,11 +82,15 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
     return progress
 
 
-def current_documents(learner_key: str, scenario: Scenario, row: Progress | None = None) -> dict[str, str]:
-    """The learner's saved documents (from `row` when the caller has fetched it), with the
-    starting text for any not saved yet."""
+def current_documents(learner_key: str, scenario: Scenario) -> dict[str, str]:
+    """The learner's saved documents, with the starting text for any not saved yet."""
+    return documents_of(scenario, saved(learner_key, scenario))
+
+
+def documents_of(scenario: Scenario, progress: Progress | None) -> dict[str, str]:
+    """The documents of a Progress row the caller has read (None: none saved), with the starting
+    text for any not saved yet."""
     docs = scenario.spec().starting_documents()
-    progress = row if row is not None else saved(learner_key, scenario)
     if progress is not None and isinstance(progress.documents, dict):
         for name in docs:
             value = progress.documents.get(name)

@@ -82,7 +82,7 @@ def _visit(request: HttpRequest, slug: str) -> Visit:
     key = learner_key(request)
     if request.method != "POST":
         row = progress.saved(key, scenario)
-        return Visit(request, scenario, spec, key, progress.current_documents(key, scenario, row), row=row)
+        return Visit(request, scenario, spec, key, progress.documents_of(scenario, row), row=row)
     post = request.POST
     complete = all(d.name in post and len(post.get(d.name, "")) <= MAX_CHARS for d in spec.editable)
     # the saved text is only needed for what is missing or refused (saves a query per keystroke)
