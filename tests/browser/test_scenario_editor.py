@@ -186,6 +186,9 @@ def test_keyboard_only_edit_run_and_leave_the_editor(page: Page, live_url: str, 
     expect(editor(page, "Account B IAM policy")).not_to_be_focused()
 
     apply = page.get_by_role("button", name="Apply fix to Account B IAM policy")
+    # No run in flight (a slow machine may still be answering the last one): a fix pressed while a
+    # run is queued (hx-sync "queue last") has come back as a plain run, without the fix.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     apply.focus()
     page.keyboard.press("Enter")
     expect(panel(page)).to_have_attribute("data-outcome", "success")
