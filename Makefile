@@ -9,6 +9,11 @@ CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): each has its own test database, live server and Chromium. Idle
+# waits (the real AWS CLI starting, gunicorn, Chromium rendering) then overlap with work in the
+# other process. TEST_WORKERS=0 runs everything in one process; worksteal keeps both busy to the end.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal)
 
 .PHONY: help venv install install-test load-content run test test-fast test-postgres backup restore loadtest fuzz bench lint serve-prod chromium clean-artifacts
 
@@ -67,16 +72,17 @@ chromium:
 # The whole suite on SQLite, then every database-touching test again on a throw-away PostgreSQL
 # (tests/tools/with-postgres: initdb in a temporary directory, a private unix socket, deleted afterwards;
 # installs Debian's postgresql with apt-get when root and missing, else fails saying how).
+# Both passes run in $(TEST_WORKERS) processes.
 test: install-test chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(XDIST)
 	$(MAKE) --no-print-directory test-postgres
 
 test-postgres: install-test
-	tests/tools/with-postgres $(PY) -m pytest -q -m "not browser" --db-only
+	tests/tools/with-postgres $(PY) -m pytest -q -m "not browser" --db-only $(XDIST)
 
 # Everything except the browser tests (quick local loop; CI runs `make test`).
 test-fast: install-test
-	$(PY) -m pytest -q -m "not browser"
+	$(PY) -m pytest -q -m "not browser" $(XDIST)
 
 # Property tests with fresh random examples (many more than `make test` draws); run it now and then.
 fuzz: install-test

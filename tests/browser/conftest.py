@@ -6,12 +6,20 @@ Fixtures and helpers:
 - `live_url`: base URL of pytest-django's live server (static files served by finders).
 - `page`: a fresh context and page per test. The test FAILS at teardown on any console error,
   uncaught page error, failed request or HTTP status >= 400 (unless the test lists an expected URL
-  fragment in `page.allowed_failures`, a list it may append to).
+  fragment in `page.allowed_failures`, a list it may append to; or, for a request that leaving the
+  page may abort, such as an htmx poll, its exact URL in `page.allowed_aborts`: then only
+  net::ERR_ABORTED is forgiven for that URL, every other failure and status still counts).
 - `page_factory(viewport=..., color_scheme=...)`: more pages, same failure rules.
 - `axe_audit(page)`: runs axe-core; fails on any serious or critical violation.
 - `screenshot(page, name)`: writes test-artifacts/screenshots/<name>.png (gitignored).
 - Viewports: DESKTOP, PHONE.
 Mark browser tests with `pytestmark = pytest.mark.browser`.
+
+`make test` runs the suite in two processes (pytest-xdist): each has its own Chromium, live server
+and test database; screenshot names are unique per test, so the two never write the same file.
+`expect(...)` waits up to 10 s by default (as `page` actions do): a busy two-core machine running two
+browsers can take longer than Playwright's 5 s default for an htmx round trip. Tests that promise a
+time (the outcome flips within a second) pass their own `timeout=`.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, expect, sync_playwright  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOT_DIR = ROOT / "test-artifacts" / "screenshots"
@@ -38,6 +46,8 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--headless",
 ]
 BLOCKING_IMPACTS = {"serious", "critical"}
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +59,7 @@ def browser() -> Iterator[Browser]:
             "CHROMIUM=/path/to/chromium. `make test` does this for you when run as root.",
             pytrace=False,
         )
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)  # some tests write element shots straight into it
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield instance
@@ -64,6 +75,7 @@ class PageProblems:
     def __init__(self, page: Page) -> None:
         self.problems: list[str] = []
         page.allowed_failures = []  # type: ignore[attr-defined]
+        page.allowed_aborts = []  # type: ignore[attr-defined]
         page.browser_problems = self.problems  # type: ignore[attr-defined]  # readable by tests
         self.page = page
         page.on("console", self.on_console)
@@ -82,6 +94,8 @@ class PageProblems:
             self.problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
 
     def on_request_failed(self, request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED" and request.url in self.page.allowed_aborts:  # type: ignore[attr-defined]
+            return  # the page moved on while this request was in flight, as the test said it may
         if not self.allowed(request.url):
             self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
 
@@ -97,7 +111,7 @@ def page_factory(browser: Browser) -> Iterator[Callable[..., Page]]:
 
     def make(viewport: dict[str, int] | None = None, color_scheme: str = "light") -> Page:
         context = browser.new_context(viewport=viewport or DESKTOP, color_scheme=color_scheme)  # type: ignore[arg-type]
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         new_page = context.new_page()
         trackers.append(PageProblems(new_page))
@@ -117,12 +131,19 @@ def page(page_factory: Callable[..., Page]) -> Page:
 
 
 _axe = Axe()
+AXE_OPTIONS = {"resultTypes": ["violations"]}
 
 
 def axe_audit(page: Page) -> None:
-    """Fail on any serious or critical axe-core violation on the current page."""
-    results = _axe.run(page)
-    blocking = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    """Fail on any serious or critical axe-core violation on the current page.
+
+    axe-core (about 500 kB of script) is injected once per document, not before every audit of the
+    same document (after htmx swaps); each `axe.run` examines the DOM afresh. Only the violations
+    come back over the wire: the passes and inapplicable rules are never looked at."""
+    if not page.evaluate("() => typeof window.axe === 'object' && typeof window.axe.run === 'function'"):
+        page.evaluate(_axe.axe_script)
+    violations = page.evaluate("options => axe.run(document, options).then(results => results.violations)", AXE_OPTIONS)
+    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
     if blocking:
         lines = []
         for violation in blocking:

@@ -79,6 +79,23 @@ def test_browser_fixture_records_console_errors_and_failed_requests(page_factory
     problems.clear()  # this test provoked them on purpose; don't fail at teardown
 
 
+def test_axe_audit_sees_a_change_made_after_an_earlier_audit_of_the_same_page(page: Page, live_url: str) -> None:
+    # axe-core is injected once per document: a second audit must still examine the DOM as it is now.
+    page.goto(live_url + "/lesson/")
+    axe_audit(page)
+    page.evaluate("""() => {
+        const p = document.createElement('p');
+        p.textContent = 'barely visible text';
+        p.style.color = '#777';  // through the CSSOM: the CSP forbids style attributes
+        p.style.background = '#888';
+        document.querySelector('main#main').append(p);
+    }""")
+    with pytest.raises(pytest.fail.Exception, match="color-contrast"):
+        axe_audit(page)
+    page.goto(live_url + "/lesson/")  # a new document: axe is injected again and the page is clean
+    axe_audit(page)
+
+
 def test_lesson_prints_content_only_with_code_unclipped(page: Page, live_url: str) -> None:
     page.goto(live_url + "/lesson/all/")
     page.emulate_media(media="print")

@@ -36,7 +36,8 @@ def test_cli_grant_used_with_its_grant_token_then_kept(learner: Any) -> None:
     grant = json.loads(me.aws("kmslab-admin", "kms", "create-grant", "--key-id", KEY_ARN, "--grantee-principal",
                               "arn:aws:iam::111111111111:role/invoice-reader", "--operations", "Decrypt",
                               "--constraints", "EncryptionContextSubset={Department=billing}", check=True).stdout)
-    got = me.aws("kmslab-app", *decrypt, "--grant-tokens", grant["GrantToken"], check=True)
+    # `=`: a token may start with "-", which the CLI's argument parser would take for an option
+    got = me.aws("kmslab-app", *decrypt, f"--grant-tokens={grant['GrantToken']}", check=True)
     assert base64.b64decode(got.stdout.strip()) == b"invoice 42"
     # the grant is in the database: the next request (a fresh world) still honours it
     assert base64.b64decode(me.aws("kmslab-app", *decrypt, check=True).stdout.strip()) == b"invoice 42"
