@@ -165,11 +165,17 @@ def _evaluate(clause: ConditionClause, spec: OperatorSpec, got: tuple[str, ...],
     if variables_used:
         wanted = tuple(s for s in (substitute(w, context) for w in raw) if s is not None)
     base = _POSITIVE.get(spec.base, spec.base)
-    # whether each request value matches a policy value (StringEquals, the commonest, is membership)
-    if base == "StringEquals" and not variables_used:
+    # whether each request value matches a policy value; the commonest operators without a call
+    # per value pair (StringEquals is membership, Bool membership ignoring case)
+    if variables_used:
+        hits = [_any_wanted(base, family, wanted, v, True) for v in got]
+    elif base == "StringEquals":
         hits = [v in wanted for v in got]
+    elif base == "Bool":
+        lowered = [w.lower() for w in wanted]
+        hits = [v.lower() in lowered for v in got]
     else:
-        hits = [_any_wanted(base, family, wanted, v, variables_used) for v in got]
+        hits = [_any_wanted(base, family, wanted, v, False) for v in got]
     if spec.set_prefix is SetPrefix.FOR_ALL_VALUES:
         matched = all([h != spec.negated for h in hits])
     elif spec.set_prefix is SetPrefix.FOR_ANY_VALUE:
@@ -178,7 +184,7 @@ def _evaluate(clause: ConditionClause, spec: OperatorSpec, got: tuple[str, ...],
         # Single-valued operator: positive matches if any request value matches; negated matches
         # only if no request value matches any policy value (AWS: NOR for negated operators).
         matched = any(hits) != spec.negated
-    return _check(clause, raw, got, matched, "")
+    return ElementCheck(Element.CONDITION, matched, raw, got, False, clause.operator, clause.key, "", clause.span)
 
 
 def _check(clause: ConditionClause, raw: tuple[str, ...], got: tuple[str, ...], matched: bool, note: str) -> ElementCheck:

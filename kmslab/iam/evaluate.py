@@ -40,12 +40,12 @@ class _Probe:
         self.caller_labels = caller_labels(request.caller)
 
 
-def _is_pattern(text: str) -> bool:
-    return "*" in text or "?" in text
-
-
 def _texts(values: tuple[Value, ...]) -> tuple[str, ...]:
     return tuple([v.text for v in values])
+
+
+# A value without `*` or `?` matches only itself: the checks below compare it directly and call
+# wildcard_match only for a pattern (the same answer, without a call per value).
 
 
 def _action_check(block: ValueBlock, probe: _Probe) -> ElementCheck:
@@ -55,37 +55,35 @@ def _action_check(block: ValueBlock, probe: _Probe) -> ElementCheck:
     hit = False
     for w in wanted:
         w = w.lower()
-        # a value without wildcards matches only itself: wildcard_match is not needed for it
-        if w == action or (_is_pattern(w) and wildcard_match(w, action)):
+        if w == action or (("*" in w or "?" in w) and wildcard_match(w, action)):
             hit = True
             break
     return ElementCheck(Element.ACTION, hit != block.negated, wanted, probe.action, block.negated, span=block.span)
 
 
-def _resource_hit(pattern: str, text: str, key_policy: bool, variables: bool, ctx: Context) -> bool:
-    if key_policy and pattern == "*":
-        # AWS: in a key policy, "*" means "this KMS key" (key-policies.html#key-policy-elements)
-        return True
-    if variables and has_variables(pattern):
-        resolved = substitute(pattern, ctx)
-        if resolved is None:
-            return False
-        return wildcard_match(resolved, protect(text))
-    return pattern == text or (_is_pattern(pattern) and wildcard_match(pattern, text))
+def _variable_resource_hit(pattern: str, text: str, ctx: Context) -> bool:
+    resolved = substitute(pattern, ctx)
+    if resolved is None:
+        return False
+    return wildcard_match(resolved, protect(text))
 
 
 def _resource_check(block: ValueBlock, policy: Policy, probe: _Probe) -> ElementCheck:
     wanted = _texts(block.values)
-    text, ctx = probe.request.resource, probe.ctx
-    key_policy = policy.kind is PolicyKind.KEY_POLICY
+    text = probe.request.resource
+    # AWS: in a key policy, "*" means "this KMS key" (key-policies.html#key-policy-elements)
+    star_is_this = policy.kind is PolicyKind.KEY_POLICY
     variables = policy.version == VARIABLES_VERSION
     hit = False
     for w in wanted:
-        if _resource_hit(w, text, key_policy, variables, ctx):
-            hit = True
+        if variables and has_variables(w):
+            hit = _variable_resource_hit(w, text, probe.ctx)
+        else:
+            hit = (star_is_this and w == "*") or w == text or (("*" in w or "?" in w) and wildcard_match(w, text))
+        if hit:
             break
-    return ElementCheck(Element.RESOURCE, hit != block.negated, wanted, probe.resource,
-                        negated=block.negated, span=block.span)
+    return ElementCheck(Element.RESOURCE, hit != block.negated, wanted, probe.resource, block.negated,
+                        span=block.span)
 
 
 def principal_check(stmt: Statement, request: Request) -> tuple[ElementCheck | None, str]:
