@@ -19,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from kmslab.iam.fastinit import fast_init
 from kmslab.iam.findings import Finding, Severity
 from kmslab.iam.jsonpos import (
     MAX_DEPTH,
@@ -59,6 +60,7 @@ def _key_policy_bad_char(text: str) -> re.Match[str] | None:
     return _KEY_POLICY_BAD_CHAR.search(text)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ParseResult:
     policy: Policy | None

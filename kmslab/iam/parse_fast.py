@@ -157,7 +157,10 @@ def _conditions(obj: object, size: _Size) -> tuple[ConditionClause, ...]:
         for key, values in keys.items():
             if type(key) is not str:
                 raise _GiveUp
-            if type(values) is list:
+            if type(values) is str:  # the commonest: one string
+                size.strings.append(values)
+                vals: tuple[Value, ...] = (Value(values),)
+            elif type(values) is list:
                 vals = tuple([_condition_value(v, size) for v in values])
                 size.array(len(values))
             else:
