@@ -38,6 +38,8 @@ _ELEMENTS = frozenset({"Sid", "Effect", "Principal", "NotPrincipal", "Action", "
 _EFFECTS = {"Allow": Effect.ALLOW, "Deny": Effect.DENY}
 _PRINCIPAL_TYPES = {t.value: t for t in PrincipalType}
 _FINITE_MAX = float("inf")
+# the ASCII characters json.dumps writes as themselves in a string: printable, not `"` or `\`
+_PLAIN_ASCII = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
 # Documents up to this many characters of compact JSON (far above every AWS quota); a larger one
 # may hold more values than jsonpos reads, and takes the tracking path.
 FAST_MAX_CHARS = 200_000
@@ -72,7 +74,10 @@ class _Size:
         text = "".join(self.strings)
         # json.dumps (ensure_ascii=False) escapes `"`, `\` and control characters only: a
         # printable string without the first two is written as itself between two quotes
-        if not text.isprintable() or '"' in text or "\\" in text:
+        if text.isascii():
+            if text.encode("ascii").translate(None, _PLAIN_ASCII):  # one pass, far cheaper than isprintable
+                return None
+        elif not text.isprintable() or '"' in text or "\\" in text:
             return None
         chars = self.marks + len(text) + 2 * len(self.strings)
         utf8 = chars if text.isascii() else chars + len(text.encode("utf-8", "surrogatepass")) - len(text)
