@@ -12,6 +12,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from kmslab.iam.fastinit import fast_init
+
 # AWS: ARN format arn:partition:service:region:account-id:resource, resource may be
 # `type/id` or `type:id` (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html)
 _PARTITIONS = frozenset({
@@ -22,6 +24,7 @@ _MAX_ARN = 2048
 _SPACE = re.compile(r"\s")
 
 
+@fast_init  # every authorization parses its caller's and its resource's ARN
 @dataclass(frozen=True, slots=True)
 class Arn:
     partition: str

@@ -165,19 +165,26 @@ def _evaluate(clause: ConditionClause, spec: OperatorSpec, got: tuple[str, ...],
     if variables_used:
         wanted = tuple(s for s in (substitute(w, context) for w in raw) if s is not None)
     base = _POSITIVE.get(spec.base, spec.base)
+    # whether each request value matches a policy value; the commonest operators without a call
+    # per value pair (StringEquals is membership, Bool membership ignoring case)
+    if variables_used:
+        hits = [_any_wanted(base, family, wanted, v, True) for v in got]
+    elif base == "StringEquals":
+        hits = [v in wanted for v in got]
+    elif base == "Bool":
+        lowered = [w.lower() for w in wanted]
+        hits = [v.lower() in lowered for v in got]
+    else:
+        hits = [_any_wanted(base, family, wanted, v, False) for v in got]
     if spec.set_prefix is SetPrefix.FOR_ALL_VALUES:
-        matched = all(_any_wanted(base, family, wanted, v, variables_used) != spec.negated for v in got)
+        matched = all([h != spec.negated for h in hits])
     elif spec.set_prefix is SetPrefix.FOR_ANY_VALUE:
-        matched = any(_any_wanted(base, family, wanted, v, variables_used) != spec.negated for v in got)
+        matched = any([h != spec.negated for h in hits])
     else:
         # Single-valued operator: positive matches if any request value matches; negated matches
         # only if no request value matches any policy value (AWS: NOR for negated operators).
-        if base == "StringEquals" and not variables_used and len(got) == 1:
-            hits = got[0] in wanted
-        else:
-            hits = any(_any_wanted(base, family, wanted, v, variables_used) for v in got)
-        matched = hits != spec.negated
-    return _check(clause, raw, got, matched, "")
+        matched = any(hits) != spec.negated
+    return ElementCheck(Element.CONDITION, matched, raw, got, False, clause.operator, clause.key, "", clause.span)
 
 
 def _check(clause: ConditionClause, raw: tuple[str, ...], got: tuple[str, ...], matched: bool, note: str) -> ElementCheck:

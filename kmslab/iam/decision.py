@@ -135,7 +135,7 @@ class StatementResult:
 
     @property
     def failed_checks(self) -> tuple[ElementCheck, ...]:
-        return tuple(c for c in self.checks if not c.matched)
+        return tuple([c for c in self.checks if not c.matched])
 
 
 @fast_init
@@ -179,7 +179,10 @@ class Decision:
         return self.verdict is Verdict.ALLOWED
 
     def gate(self, gate: Gate) -> GateResult | None:
-        return next((g for g in self.gates if g.gate is gate), None)
+        for g in self.gates:  # a loop, not next(generator): explaining asks this several times
+            if g.gate is gate:
+                return g
+        return None
 
     def callers_grants(self) -> tuple[GrantResult, ...]:
         """The grants checked for this request whose grantee is the caller (or its role)."""

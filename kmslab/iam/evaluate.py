@@ -24,45 +24,79 @@ def lower_context(request: Request) -> dict[str, tuple[str, ...]]:
     return {k.lower(): v for k, v in request.context.items()}
 
 
+class _Probe:
+    """One request as every statement of a policy is checked against it: what the checks compare
+    and report, worked out once per policy rather than once per statement (a per-call value, never
+    kept: decisions hold only the checks built from it)."""
+
+    __slots__ = ("request", "ctx", "action", "action_lower", "resource", "caller_labels")
+
+    def __init__(self, request: Request, ctx: Context) -> None:
+        self.request = request
+        self.ctx = ctx
+        self.action: tuple[str, ...] = (request.action,)
+        self.action_lower = request.action.lower()
+        self.resource: tuple[str, ...] = (request.resource,)
+        self.caller_labels = caller_labels(request.caller)
+
+
 def _texts(values: tuple[Value, ...]) -> tuple[str, ...]:
     return tuple([v.text for v in values])
 
 
-def _action_check(block: ValueBlock, action: str) -> ElementCheck:
+# A value without `*` or `?` matches only itself: the checks below compare it directly and call
+# wildcard_match only for a pattern (the same answer, without a call per value).
+
+
+def _action_check(block: ValueBlock, probe: _Probe) -> ElementCheck:
     # AWS: action names are case-insensitive, with * and ? wildcards
-    action_lower = action.lower()
+    action = probe.action_lower
     wanted = _texts(block.values)
-    hit = any([wildcard_match(w.lower(), action_lower) for w in wanted])
-    return ElementCheck(Element.ACTION, hit != block.negated, wanted, (action,), block.negated, span=block.span)
+    hit = False
+    for w in wanted:
+        w = w.lower()
+        if w == action or (("*" in w or "?" in w) and wildcard_match(w, action)):
+            hit = True
+            break
+    return ElementCheck(Element.ACTION, hit != block.negated, wanted, probe.action, block.negated, span=block.span)
 
 
-def _resource_hit(pattern: str, request: Request, kind: PolicyKind, variables: bool, ctx: Context) -> bool:
-    if kind is PolicyKind.KEY_POLICY and pattern == "*":
-        # AWS: in a key policy, "*" means "this KMS key" (key-policies.html#key-policy-elements)
-        return True
-    text = request.resource
-    if variables and has_variables(pattern):
-        resolved = substitute(pattern, ctx)
-        if resolved is None:
-            return False
-        return wildcard_match(resolved, protect(text))
-    return wildcard_match(pattern, text)
+def _variable_resource_hit(pattern: str, text: str, ctx: Context) -> bool:
+    resolved = substitute(pattern, ctx)
+    if resolved is None:
+        return False
+    return wildcard_match(resolved, protect(text))
 
 
-def _resource_check(block: ValueBlock, policy: Policy, request: Request, ctx: Context) -> ElementCheck:
+def _resource_check(block: ValueBlock, policy: Policy, probe: _Probe) -> ElementCheck:
     wanted = _texts(block.values)
+    text = probe.request.resource
+    # AWS: in a key policy, "*" means "this KMS key" (key-policies.html#key-policy-elements)
+    star_is_this = policy.kind is PolicyKind.KEY_POLICY
     variables = policy.version == VARIABLES_VERSION
-    hit = any([_resource_hit(w, request, policy.kind, variables, ctx) for w in wanted])
-    return ElementCheck(Element.RESOURCE, hit != block.negated, wanted, (request.resource,),
-                        negated=block.negated, span=block.span)
+    hit = False
+    for w in wanted:
+        if variables and has_variables(w):
+            hit = _variable_resource_hit(w, text, probe.ctx)
+        else:
+            hit = (star_is_this and w == "*") or w == text or (("*" in w or "?" in w) and wildcard_match(w, text))
+        if hit:
+            break
+    return ElementCheck(Element.RESOURCE, hit != block.negated, wanted, probe.resource, block.negated,
+                        span=block.span)
 
 
 def principal_check(stmt: Statement, request: Request) -> tuple[ElementCheck | None, str]:
     """The Principal check and how it matched (a principals.VIA_* value, "" when not)."""
+    return _principal_check(stmt, request, caller_labels(request.caller))
+
+
+def _principal_check(stmt: Statement, request: Request, labels: tuple[str, ...]) -> tuple[ElementCheck | None, str]:
     block = stmt.principal
     if block is None:
         return None, ""
-    wanted = ("*",) if block.wildcard else tuple([f"{e.type.value}:{e.value.text}" for e in block.entries])
+    # a PrincipalType formats as its value (a StrEnum): `AWS:arn:aws:iam::111122223333:root`
+    wanted = ("*",) if block.wildcard else tuple([f"{e.type}:{e.value.text}" for e in block.entries])
     if block.negated:
         # NotPrincipal names exceptions: every identity of the caller must be listed (principals.py).
         via = VIA_NONE
@@ -70,8 +104,7 @@ def principal_check(stmt: Statement, request: Request) -> tuple[ElementCheck | N
     else:
         via = principal_match(block, request.caller)
         matched = bool(via)
-    return (ElementCheck(Element.PRINCIPAL, matched, wanted, caller_labels(request.caller),
-                         negated=block.negated, span=block.span),
+    return (ElementCheck(Element.PRINCIPAL, matched, wanted, labels, negated=block.negated, span=block.span),
             via if matched and not block.negated else "")
 
 
@@ -87,15 +120,15 @@ def evaluate_statement_via(stmt: Statement, policy: Policy, request: Request, ga
     """evaluate_statement plus how the Principal matched (for the KMS account-delegation rule)."""
     if ctx is None:
         ctx = lower_context(request)
-    return _evaluate_statement(stmt, policy, request, gate, policy_name, ctx)
+    return _evaluate_statement(stmt, policy, _Probe(request, ctx), gate, policy_name)
 
 
-def _evaluate_statement(stmt: Statement, policy: Policy, request: Request, gate: Gate, policy_name: str,
-                        ctx: Context) -> tuple[StatementResult, str]:
+def _evaluate_statement(stmt: Statement, policy: Policy, probe: _Probe, gate: Gate,
+                        policy_name: str) -> tuple[StatementResult, str]:
     checks: list[ElementCheck] = []
     errors: list[str] = []
     resource_based = policy.kind is not PolicyKind.IDENTITY
-    pcheck, via = principal_check(stmt, request)
+    pcheck, via = _principal_check(stmt, probe.request, probe.caller_labels)
     if pcheck is not None:
         if resource_based:
             checks.append(pcheck)
@@ -106,17 +139,18 @@ def _evaluate_statement(stmt: Statement, policy: Policy, request: Request, gate:
     if stmt.action is None:
         errors.append("the statement has no Action or NotAction element")
     else:
-        checks.append(_action_check(stmt.action, request.action))
+        checks.append(_action_check(stmt.action, probe))
     if stmt.resource is None:
         errors.append("the statement has no Resource or NotResource element")
     else:
-        checks.append(_resource_check(stmt.resource, policy, request, ctx))
-    variables = policy.version == VARIABLES_VERSION
-    for clause in stmt.conditions:
-        try:
-            checks.append(evaluate_condition(clause, ctx, variables=variables))
-        except ConditionError as exc:
-            errors.append(str(exc))
+        checks.append(_resource_check(stmt.resource, policy, probe))
+    if stmt.conditions:
+        variables = policy.version == VARIABLES_VERSION
+        for clause in stmt.conditions:
+            try:
+                checks.append(evaluate_condition(clause, probe.ctx, variables=variables))
+            except ConditionError as exc:
+                errors.append(str(exc))
     error = "; ".join(errors)
     applies = not error and all([c.matched for c in checks])
     return StatementResult(gate, policy_name, stmt, applies, tuple(checks), error), via
@@ -128,4 +162,5 @@ def evaluate_policy(policy: Policy, request: Request, gate: Gate, *, policy_name
     if ctx is None:
         ctx = lower_context(request)
     name = policy_name or policy.name
-    return tuple([_evaluate_statement(s, policy, request, gate, name, ctx) for s in policy.statements])
+    probe = _Probe(request, ctx)
+    return tuple([_evaluate_statement(s, policy, probe, gate, name) for s in policy.statements])

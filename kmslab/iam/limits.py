@@ -43,6 +43,10 @@ class SizeLimit:
             return len(text.encode("utf-8", "surrogatepass"))
         return non_whitespace_size(text)
 
+    def measured(self, *, utf8_bytes: int, non_whitespace: int) -> int:
+        """`measure` of a text whose two sizes were counted without writing it out."""
+        return utf8_bytes if self.counts_whitespace else non_whitespace
+
     def describe(self) -> str:
         ws = "" if self.counts_whitespace else ", not counting white space"
         return f"{self.max_size:,} {self.unit}{ws}"

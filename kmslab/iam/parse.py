@@ -19,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from kmslab.iam.fastinit import fast_init
 from kmslab.iam.findings import Finding, Severity
 from kmslab.iam.jsonpos import (
     MAX_DEPTH,
@@ -59,6 +60,7 @@ def _key_policy_bad_char(text: str) -> re.Match[str] | None:
     return _KEY_POLICY_BAD_CHAR.search(text)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ParseResult:
     policy: Policy | None
@@ -150,11 +152,6 @@ def _parse_text(text: object, kind: PolicyKind, name: str, limit: SizeLimit | No
     return result
 
 
-# The fast path reads documents up to this many characters of compact JSON (far above every AWS
-# quota); a larger one may hold more values than jsonpos reads, and takes the tracking path.
-_FAST_MAX_CHARS = 200_000
-
-
 def parse_policy_object(obj: object, kind: PolicyKind, *, name: str = "",
                         limit: SizeLimit | None = None, positions: bool = True) -> ParseResult:
     """Parse already-decoded JSON (dicts, lists, strings, numbers, booleans, None). Spans carry
@@ -169,7 +166,7 @@ def parse_policy_object(obj: object, kind: PolicyKind, *, name: str = "",
         if not isinstance(kind_obj, PolicyKind):
             return _fail("wrong-type", f"unknown policy kind `{kind_obj!r}`")
         if not positions:
-            fast = _fast_object(obj, kind, name, limit)
+            fast = build_policy(obj, kind, name, limit if isinstance(limit, SizeLimit) else default_limit(kind))
             if fast is not None:
                 return ParseResult(fast, ())
         try:
@@ -186,22 +183,6 @@ def parse_policy_object(obj: object, kind: PolicyKind, *, name: str = "",
     except Exception as exc:  # noqa: BLE001 - the contract is "never raises"
         return _fail("internal-error", f"the policy could not be read ({type(exc).__name__})",
                      hint="please report this document to the KMS Lab maintainers")
-
-
-def _fast_object(obj: object, kind: PolicyKind, name: str, limit: SizeLimit | None) -> Policy | None:
-    """The policy without positions, or None when the tracking path must read (and report) it."""
-    if type(obj) is not dict:
-        return None
-    try:
-        compact = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return None
-    if len(compact) > _FAST_MAX_CHARS:
-        return None
-    lim = limit if isinstance(limit, SizeLimit) else default_limit(kind)
-    if lim.measure(compact) > lim.max_size:
-        return None
-    return build_policy(obj, kind, name, non_whitespace_size(compact))
 
 
 def _build(root: JNode, kind: PolicyKind, name: str, index: LineIndex | None, size: int) -> ParseResult:

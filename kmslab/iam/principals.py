@@ -92,6 +92,10 @@ def aws_principal_matches(text: str, caller: Caller) -> str:
         # AWS: an account principal delegates to the account: any principal of it may be
         # authorised by that account's IAM policies (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts)
         return VIA_ACCOUNT if text == caller.account else VIA_NONE
+    if caller.account not in text:
+        # every way an ARN names the caller (its account's root, its own ARN, its role) holds the
+        # caller's account: an ARN without it is not read
+        return VIA_NONE
     parsed = parse_arn(text)
     if parsed is None:
         return VIA_NONE

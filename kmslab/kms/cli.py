@@ -24,6 +24,7 @@ from kmslab.kms.explain import explain
 from kmslab.kms.grants import Grant, GrantConstraints
 
 MAX_LINE = 1_000_000  # characters; larger lines are refused with an Error
+_ANSWER = json.JSONEncoder(ensure_ascii=False)  # json.dumps(answer, ensure_ascii=False), built once
 
 
 class InputError(ValueError):
@@ -147,10 +148,10 @@ def run_authorize(stdin: TextIO, stdout: TextIO) -> int:
             continue
         out = decide_line(line)
         try:
-            text = json.dumps(out, ensure_ascii=False)
+            text = _ANSWER.encode(out)
         except (TypeError, ValueError):
             out["id"] = None
-            text = json.dumps(out, ensure_ascii=False)
+            text = _ANSWER.encode(out)
         stdout.write(text + "\n")
         stdout.flush()
     return 0

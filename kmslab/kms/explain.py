@@ -14,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kmslab.iam.decision import Caller, Decision, DenyReason, Element, ElementCheck, Gate, StatementResult, Verdict
+from kmslab.iam.fastinit import fast_init
 from kmslab.iam.policy import Effect
 from kmslab.kms import citations as cite
 
 
+@fast_init  # a denied request is explained in about ten sentences
 @dataclass(frozen=True, slots=True)
 class Sentence:
     text: str
@@ -192,28 +194,32 @@ def _bucket_verdict(d: Decision) -> list[Sentence]:
             Sentence("in the bucket's own account an allow in either one is enough", "cause", s3_auth)]
 
 
+def _action_matched(r: StatementResult) -> bool:
+    for c in r.checks:
+        if c.element is Element.ACTION:
+            return c.matched
+    return False
+
+
 def _near_misses(d: Decision) -> list[Sentence]:
     out: list[Sentence] = []
+    account = d.request.caller.account
+    condition_url = cite.CONDITIONS_KMS if resource_noun(d) == "key" else cite.CONDITION_OPERATORS
     for g in d.gates:
         for r in g.statements:
             if r.error:
                 out.append(Sentence(f"{_ref(r)} was ignored: {r.error}",
                                     "near-miss", cite.EVALUATION_LOGIC))
                 continue
-            if r.applies or r.statement.effect is not Effect.ALLOW:
-                continue
-            action = next((c for c in r.checks if c.element is Element.ACTION), None)
-            if action is None or not action.matched:
+            if r.applies or r.statement.effect is not Effect.ALLOW or not _action_matched(r):
                 continue
             failed = r.failed_checks
             principal = next((c for c in failed if c.element is Element.PRINCIPAL), None)
-            if principal is not None and not principal.negated and \
-                    not any(d.request.caller.account in w for w in principal.wanted):
+            if principal is not None and not principal.negated and not any(account in w for w in principal.wanted):
                 continue  # a statement for another account is not a near miss
-            url = (cite.EVALUATION_LOGIC if failed[0].element is not Element.CONDITION
-                   else cite.CONDITIONS_KMS if resource_noun(d) == "key" else cite.CONDITION_OPERATORS)
+            url = cite.EVALUATION_LOGIC if failed[0].element is not Element.CONDITION else condition_url
             out.append(Sentence(f"{_ref(r)} did not apply: "
-                                + "; ".join(describe_check(c, d) for c in failed), "near-miss", url))
+                                + "; ".join([describe_check(c, d) for c in failed]), "near-miss", url))
         for gr in g.grants:
             if not gr.applies:
                 out.append(Sentence(f"grant `{gr.grant_id}` did not apply: {gr.reason}", "near-miss", cite.GRANTS))

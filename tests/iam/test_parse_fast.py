@@ -11,7 +11,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kmslab.iam.limits import non_whitespace_size
+from kmslab.iam.limits import SizeLimit, default_limit, non_whitespace_size
 from kmslab.iam.parse import parse_policy_object
 from kmslab.iam.parse_fast import build_policy
 from kmslab.iam.policy import NO_SPAN, PolicyKind, Span
@@ -144,7 +144,7 @@ def test_parse_fast_path_gives_the_tracking_paths_findings_and_values(doc, kind)
     assert without_spans(fast.policy) == without_spans(tracked.policy)
     assert fast.policy is None or fast.policy == without_spans(fast.policy)  # no position is computed
     # the fast builder itself accepts exactly what the tracking path accepts (no silent fallback)
-    built = build_policy(doc, kind, "", non_whitespace_size(json.dumps(doc, separators=(",", ":"))))
+    built = build_policy(doc, kind, "", default_limit(kind))
     assert (built is not None) == tracked.ok
 
 
@@ -168,3 +168,42 @@ def test_parse_fast_path_decides_as_the_tracking_path(key_doc, id_docs, caller, 
     fast, tracked = decide(False), decide(True)
     assert without_spans(fast) == without_spans(tracked)
     assert fast.verdict is tracked.verdict and fast.message == tracked.message  # type: ignore[attr-defined]
+
+
+# Any text a string may hold: quotes, backslashes, control characters, spaces, Latin-1, emoji and
+# lone surrogates (which json.loads accepts as `\ud800` escapes).
+ODD_TEXT = st.text(st.characters(exclude_categories=()), max_size=6) | st.sampled_from(
+    ['"', "\\", "\t", "a b", "\x7f", "\u2028", "é", "\ud800", "😀", ""])
+
+
+@st.composite
+def odd_documents(draw: st.DrawFn) -> dict[str, object]:
+    """A well-formed document whose strings (values and keys where the grammar allows) hold odd text."""
+    def text() -> str:
+        return draw(ODD_TEXT)
+    statement: dict[str, object] = {"Sid": text(), "Effect": "Allow", "Principal": {"AWS": [text(), text()]},
+                                    "Action": draw(st.sampled_from([text(), [text(), text()], []])),
+                                    "Resource": text(),
+                                    "Condition": {draw(st.sampled_from(OPERATORS)): {text(): draw(st.sampled_from(
+                                        [text(), [text(), 12, True], [], 1.25, -3, False]))}}}
+    doc: dict[str, object] = {"Version": "2012-10-17", "Statement": draw(st.sampled_from([[statement], statement]))}
+    if draw(st.booleans()):
+        doc["Id"] = text()
+    return doc
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(odd_documents(), documents(valid=True)), kinds, st.integers(-1, 1))
+def test_parse_fast_path_measures_the_compact_text(doc, kind, slack) -> None:
+    """The size the fast path counts is the compact JSON text's, and a limit at that size (one
+    below, at, one above) is applied as the tracking path applies it."""
+    compact = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    fast = parse_policy_object(doc, kind, positions=False)
+    assert fast.policy is not None, fast.findings
+    assert fast.policy.size == non_whitespace_size(compact)
+    for counts_whitespace in (True, False):
+        limit = SizeLimit("test", 0, counts_whitespace, "units")
+        limit = SizeLimit("test", limit.measure(compact) + slack, counts_whitespace, "units")
+        assert (build_policy(doc, kind, "", limit) is not None) == (slack >= 0)
+        assert parse_policy_object(doc, kind, limit=limit, positions=False).findings == \
+            parse_policy_object(doc, kind, limit=limit).findings

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from kmslab.iam.arn import is_account_id, parse_arn
 from kmslab.iam.policy import PrincipalBlock, PrincipalType, PrincipalValue, Value
 from kmslab.iam.principals import (VIA_ACCOUNT, VIA_DIRECT, VIA_EVERYONE, VIA_NONE, VIA_SERVICE, InvalidCallerError,
-                                   caller_from_arn, not_principal_spares, principal_match)
+                                   aws_principal_matches, caller_from_arn, not_principal_spares, principal_match)
 
 CALLERS = [
     ("root", "arn:aws:iam::111122223333:root", "root", "111122223333", "", ""),
@@ -95,3 +98,41 @@ def test_not_principal_spares_service_only_when_named() -> None:
     named = PrincipalBlock(True, False, (PrincipalValue(PrincipalType.SERVICE, Value("cloudtrail.amazonaws.com")),))
     assert not_principal_spares(named, svc) is True
     assert not_principal_spares(aws(_ROOT, negated=True), svc) is False
+
+
+def _names_caller(text: str, caller_arn: str) -> str:
+    """aws_principal_matches as it read before it skipped ARNs without the caller's account: the
+    yardstick for that shortcut."""
+    caller = caller_from_arn(caller_arn)
+    if caller.kind == "service":
+        return VIA_NONE
+    if text == "*":
+        return VIA_EVERYONE
+    if is_account_id(text):
+        return VIA_ACCOUNT if text == caller.account else VIA_NONE
+    parsed = parse_arn(text)
+    if parsed is None:
+        return VIA_NONE
+    if parsed.service == "iam" and parsed.resource == "root":
+        return VIA_ACCOUNT if parsed.account == caller.account else VIA_NONE
+    if text == caller.arn:
+        return VIA_DIRECT
+    if caller.kind == "assumed-role" and caller.role_arn and parsed.service == "iam" and \
+            parsed.resource.startswith("role/") and \
+            (parsed.account, parsed.resource.rsplit("/", 1)[-1]) == (caller.account, caller.role_arn.rsplit("/", 1)[-1]):
+        return VIA_DIRECT
+    return VIA_NONE
+
+
+ACCOUNTS = st.sampled_from(["111122223333", "444455556666", "11112222333", "*"])
+PRINCIPAL_TEXTS = st.one_of(
+    ACCOUNTS,
+    st.builds("arn:{}:{}::{}:{}".format, st.sampled_from(["aws", "aws-cn", "*"]), st.sampled_from(["iam", "sts"]),
+              ACCOUNTS, st.sampled_from(["root", "user/bob", "role/App", "role/path/App", "assumed-role/App/s1",
+                                         "federated-user/carol", "group/admins"])),
+    st.text(max_size=8))
+
+
+@given(PRINCIPAL_TEXTS, st.sampled_from([c[1] for c in CALLERS]))
+def test_aws_principal_matches_as_it_did_before_the_account_shortcut(text: str, caller: str) -> None:
+    assert aws_principal_matches(text, caller_from_arn(caller)) == _names_caller(text, caller)
