@@ -92,7 +92,9 @@ def create_grant(svc: KMSSteps, req: Req) -> Response:
     # SIMULATION: a grantee that holds CreateGrant only through a grant may create child grants
     # of any operations here; AWS limits them to equally or more restrictive ones.
     grant_id = w.new_hex(32)
-    token = base64.urlsafe_b64encode(w.random_bytes(48)).decode().rstrip("=")
+    # Standard base64, as AWS's tokens are: the URL-safe alphabet starts one token in 64 with "-",
+    # which the AWS CLI reads as an option (`--grant-tokens -x...`).
+    token = base64.b64encode(w.random_bytes(48)).decode()
     w.grants[grant_id] = Grant(
         grant_id=grant_id,
         key_arn=key.arn,

@@ -165,3 +165,11 @@ def test_root_of_issuing_account_may_retire_any_grant() -> None:
     gid = _grant(w, admin, arn, worker, ["Encrypt"])["GrantId"]
     w.kms.call(root(A), "RetireGrant", {"KeyId": arn, "GrantId": gid})
     assert w.grants == {}
+
+
+def test_grant_tokens_never_start_with_a_dash() -> None:
+    """The AWS CLI reads `--grant-tokens -abc` as an option: tokens use standard base64, as AWS's do."""
+    w, admin, worker, arn = _world()
+    tokens = [str(_grant(w, admin, arn, worker, ["Decrypt"], Name=f"g{i}")["GrantToken"]) for i in range(200)]
+    assert len(set(tokens)) == 200
+    assert not any(t.startswith("-") or "-" in t or "_" in t for t in tokens)
