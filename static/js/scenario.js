@@ -75,12 +75,24 @@
     }
     return null;
   }
+  // A button pressed while a run is in flight (Apply fix, Format, Reset, ...) waits in the queue,
+  // and htmx drops a queued request whose element has left the page: swapping that run's panel in
+  // would remove the Apply fix button and lose the fix. So while such a press waits, the run's
+  // answer is not shown; the button's own answer, which follows, shows the documents it made.
+  var pressWaiting = false;
+  document.addEventListener("click", function (e) {
+    var button = e.target && e.target.closest && e.target.closest("button[hx-post]");
+    var form = document.getElementById("scenario-form");
+    if (button && form && form.contains(button)) pressWaiting = true;
+  }, true);
   document.addEventListener("htmx:beforeRequest", function (e) {
+    pressWaiting = false;  // the queue holds one request: whatever goes out now ends any wait
     if (isRun(e.detail)) lastSend = Date.now();
   });
   document.addEventListener("htmx:beforeSwap", function (e) {
     var d = e.detail;
     if (!isRun(d) || !d.requestConfig.formData || d.xhr.status !== 200) return;
+    if (pressWaiting) { d.shouldSwap = false; return; }
     var changed = editorsChangedSince(d.requestConfig.formData);
     if (!changed) return;
     d.shouldSwap = false;
