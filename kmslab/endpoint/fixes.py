@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Mapping
 
 from kmslab.endpoint.lab import LabWorld
@@ -30,7 +31,9 @@ def digest(text: str) -> str:
 def fix_to_json(fix: Fix) -> dict[str, object]:
     out: dict[str, object] = {name: getattr(fix, name) for name in _FIELDS}
     out["gate"] = fix.gate.value
-    out["statement"] = _plain(fix.statement)
+    # Kept as JSON text: PostgreSQL's jsonb sorts an object's keys, and the statement must be
+    # written into the learner's document in the order the step card shows it.
+    out["statement"] = json.dumps(_plain(fix.statement))
     out["then"] = fix_to_json(fix.then) if fix.then is not None else None
     return out
 
@@ -52,10 +55,11 @@ def fix_from_json(data: object) -> Fix | None:
         then = fix_from_json(data["then"]) if data["then"] is not None else None
         if data["then"] is not None and then is None:
             return None
-        if not isinstance(data["statement"], dict):
+        statement = json.loads(data["statement"]) if isinstance(data["statement"], str) else data["statement"]
+        if not isinstance(statement, dict):
             return None
-        return Fix(**(data | {"gate": Gate(data["gate"]), "then": then}))
-    except (TypeError, ValueError):
+        return Fix(**(data | {"gate": Gate(data["gate"]), "then": then, "statement": statement}))
+    except (TypeError, ValueError, RecursionError):
         return None
 
 
