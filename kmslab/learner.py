@@ -11,6 +11,9 @@ session key, so a recovery link (kmslab.keep) can give a new browser an earlier 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
@@ -36,3 +39,15 @@ def previous_anonymous_key(session: SessionBase) -> str | None:
     """The anonymous key this session used before logging in, if it did any work."""
     key = session.get(ANON_SESSION_KEY)
     return key if isinstance(key, str) and key.startswith("anon:") else None
+
+
+def claim_on_login(claim: Callable[[str, str], int]) -> Callable[..., None]:
+    """A `user_logged_in` receiver that moves this browser's anonymous rows to the account with
+    `claim(from_key, to_key)` (each app passes its own)."""
+    def receiver(sender: object, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
+        if request is None or user is None or not hasattr(request, "session"):
+            return
+        old = previous_anonymous_key(request.session)
+        if old:
+            claim(old, f"user:{user.pk}")
+    return receiver

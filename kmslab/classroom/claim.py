@@ -8,13 +8,10 @@ are claimed by their own apps from the same remembered key.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
-from django.http import HttpRequest
 
 from kmslab.classroom.models import Membership
-from kmslab.learner import previous_anonymous_key
+from kmslab.learner import claim_on_login as learner_claim_on_login
 
 
 def claim_memberships(from_key: str, to_key: str) -> int:
@@ -31,9 +28,4 @@ def claim_memberships(from_key: str, to_key: str) -> int:
     return moved
 
 
-def claim_on_login(sender: object, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
-    if request is None or user is None or not hasattr(request, "session"):
-        return
-    old = previous_anonymous_key(request.session)
-    if old:
-        claim_memberships(old, f"user:{user.pk}")
+claim_on_login = learner_claim_on_login(claim_memberships)

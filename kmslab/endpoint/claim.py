@@ -9,13 +9,10 @@ and the anonymous one is deleted, like a Reset: its keys stop working.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
-from django.http import HttpRequest
 
 from kmslab.endpoint.models import Lab
-from kmslab.learner import previous_anonymous_key
+from kmslab.learner import claim_on_login as learner_claim_on_login
 
 
 def claim(from_key: str, to_key: str) -> int:
@@ -28,9 +25,4 @@ def claim(from_key: str, to_key: str) -> int:
         return Lab.objects.filter(learner_key=from_key).update(learner_key=to_key)
 
 
-def claim_on_login(sender: object, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
-    if request is None or user is None or not hasattr(request, "session"):
-        return
-    anon = previous_anonymous_key(request.session)
-    if anon:
-        claim(anon, f"user:{user.pk}")
+claim_on_login = learner_claim_on_login(claim)

@@ -7,12 +7,9 @@ move to `user:<id>` (a card the account already has for the same question wins).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
-from django.http import HttpRequest
 
-from kmslab.learner import learner_key, previous_anonymous_key
+from kmslab.learner import claim_on_login as learner_claim_on_login, learner_key
 from kmslab.quiz.models import ReviewCard, Sitting
 
 key_for = learner_key  # the anonymous key is remembered by learner_key itself
@@ -30,9 +27,4 @@ def claim(from_key: str, to_key: str) -> int:
     return moved
 
 
-def claim_on_login(sender: object, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
-    if request is None or user is None or not hasattr(request, "session"):
-        return
-    anon = previous_anonymous_key(request.session)
-    if anon:
-        claim(anon, f"user:{user.pk}")
+claim_on_login = learner_claim_on_login(claim)
