@@ -49,6 +49,17 @@ def replace_text(page: Page, title: str, text: str) -> None:
     page.keyboard.insert_text(text)
 
 
+def apply_first_fix(page: Page) -> None:
+    """Press the first Apply fix and wait for the panel it sends back. The panel shown before may
+    hold an applied-change box and fix buttons of its own (from the previous fix), so it is marked
+    first and the wait is for a panel without the mark."""
+    panel(page).evaluate("el => el.setAttribute('data-test-before-fix', '')")
+    with page.expect_response(lambda r: r.url.endswith("/fix/")):
+        page.locator('button[name="fix"]').first.click()
+    expect(page.locator("#result-panel:not([data-test-before-fix])")).to_have_count(1)
+    expect(panel(page).locator(".applied-change")).to_be_visible()
+
+
 def will_type(page: Page) -> None:
     """A test that navigates away right after typing may leave a run in flight: the browser then
     cancels it (a failed request, not a console error). Console errors still fail the test."""
@@ -354,9 +365,7 @@ def test_long_ids_and_error_codes_wrap_inside_their_boxes_on_a_phone(
         fix = page.locator('button[name="fix"]')
         if fix.count() == 0:
             break
-        with page.expect_response(lambda r: r.url.endswith("/fix/")):
-            fix.first.click()
-        expect(panel(page).locator(".applied-change")).to_be_visible()
+        apply_first_fix(page)
     screenshot(page, f"scenario-phone-wrapped-{slug}")
 
 
@@ -398,9 +407,7 @@ def test_solving_with_apply_fix_unlocks_the_solution_and_the_diff_compares_decis
     for _ in range(4):  # the engine's fixes, one per click, until every step goes as expected
         if panel(page).get_attribute("data-outcome") == "success":
             break
-        with page.expect_response(lambda r: r.url.endswith("/fix/")):
-            page.locator('button[name="fix"]').first.click()
-        expect(panel(page).locator(".applied-change")).to_be_visible()
+        apply_first_fix(page)
     expect(panel(page)).to_have_attribute("data-outcome", "success")
     expect(panel(page)).to_contain_text("solved!")
     page.get_by_role("button", name="Diff against the solution").click()  # unlocked without a reload
