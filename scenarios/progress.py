@@ -18,6 +18,8 @@ from kmslab.lab.result import Outcome, RunResult
 
 MAX_DOCUMENT_CHARS = 64 * 1024  # per document; AWS's largest policy (key policy) is 32 KB
 MAX_ATTEMPTS_KEPT = 200  # per learner and scenario: older history is trimmed
+TRIM_EVERY = 25  # so a learner holds at most MAX_ATTEMPTS_KEPT + TRIM_EVERY - 1 attempts
+SAVED_FIELDS = ["documents", "attempts", "last_outcome", "last_result_summary", "first_solved_at", "updated_at"]
 
 STATUSES = ("not-started", "in-progress", "solved")
 
@@ -74,8 +76,10 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
             progress.last_result_summary = deep_visible(summary)
             if result.solved and progress.first_solved_at is None:
                 progress.first_solved_at = timezone.now()
-        progress.save()
-        if result is not None and progress.attempts > MAX_ATTEMPTS_KEPT:
+        progress.save(update_fields=SAVED_FIELDS)
+        # Trimmed every TRIM_EVERY attempts past the cap, not on each one: the trim is two more
+        # queries, and a learner typing sends an attempt every few seconds.
+        if result is not None and progress.attempts > MAX_ATTEMPTS_KEPT and progress.attempts % TRIM_EVERY == 0:
             old = Attempt.objects.filter(learner_key=learner_key, scenario=scenario).values_list(
                 "id", flat=True)[MAX_ATTEMPTS_KEPT:]
             Attempt.objects.filter(id__in=list(old)).delete()

@@ -14,15 +14,15 @@ import textwrap
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from kmslab.lessons.content import render_markdown
+from scenarios import jinja
+from scenarios.markup import codeify, line_range
 from scenarios.present import SEVERITIES, STATUSES
 
 register = template.Library()
 
-_CODE = re.compile(r"`([^`\n]{1,400})`")
 
 
 @register.filter
@@ -45,11 +45,7 @@ def severity_color(severity: object) -> str:
     return SEVERITIES.get(str(severity), (str(severity), "secondary"))[1]
 
 
-@register.filter
-def codeify(text: object) -> SafeString:
-    """Escape `text`, then show `backticked` parts as <code>."""
-    escaped = str(conditional_escape(str(text)))
-    return mark_safe(_CODE.sub(r"<code>\1</code>", escaped))  # noqa: S308 - escaped above
+register.filter(codeify)
 
 
 @functools.lru_cache(maxsize=256)
@@ -87,13 +83,7 @@ def _indented(compact: str) -> str:
     return json.dumps(json.loads(compact), indent=2)  # keys already sorted; loads keeps their order
 
 
-@register.filter
-def line_range(span: object) -> str:
-    line = getattr(span, "line", 0) or 0
-    end = getattr(span, "end_line", 0) or line
-    if not line:
-        return ""
-    return f"line {line}" if end <= line else f"lines {line}–{end}"
+register.filter(line_range)
 
 
 _DIAGRAM_ARGS = ("diagram_id", "key_policy_state", "iam_policy_state", "call_state", "same_account", "caller_label",
@@ -141,3 +131,11 @@ def diagram(diagram_id: object, key_policy_state: object, iam_policy_state: obje
 @functools.lru_cache(maxsize=256)
 def _diagram(*values: object) -> str:
     return str(render_to_string("includes/_diagram.html", dict(zip(_DIAGRAM_ARGS, values))))
+
+
+@register.simple_tag(takes_context=True)
+def steps(context: template.Context) -> SafeString:
+    """The step cards of `shown` (templates/scenarios/_steps.jinja, rendered by Jinja2: see
+    scenarios/jinja.py for why), with the page's `urls` and `stale`."""
+    return mark_safe(jinja.render("scenarios/_steps.jinja", shown=context.get("shown"), urls=context.get("urls"),  # noqa: S308
+                                  stale=context.get("stale")))

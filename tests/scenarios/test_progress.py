@@ -125,7 +125,12 @@ def test_claim_moves_anonymous_progress_to_the_account(scenario: Scenario) -> No
 
 def test_history_is_trimmed_to_the_cap(scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(progress, "MAX_ATTEMPTS_KEPT", 3)
-    for _ in range(5):
+    monkeypatch.setattr(progress, "TRIM_EVERY", 2)
+    kept = []
+    for _ in range(8):
         progress.record_attempt(LEARNER, scenario, {}, make_result())
-    assert Attempt.objects.count() == 3
-    assert Progress.objects.get().attempts == 5
+        kept.append(Attempt.objects.count())
+    assert kept == [1, 2, 3, 3, 4, 3, 4, 3]  # trimmed back to the cap on every second attempt past it
+    assert Progress.objects.get().attempts == 8
+    newest = Attempt.objects.order_by("-id").values_list("id", flat=True)[:3]
+    assert set(Attempt.objects.values_list("id", flat=True)) == set(newest)  # the newest are the ones kept

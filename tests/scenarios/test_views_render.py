@@ -14,7 +14,7 @@ from django.test import Client
 from kmslab.lab.load import load_spec
 from kmslab.lab.result import Outcome, RunResult, StepResult
 from kmslab.lab.spec import Expect
-from scenarios import present, progress
+from scenarios import jinja, present, progress
 from scenarios.models import Scenario
 from scenarios.templatetags.scenario_tags import diagram, pretty_json
 from tests.lab.builders import SHIPPED
@@ -63,7 +63,7 @@ def test_diagram_tag_is_the_include_rendered(states: tuple[str, str, str], same_
 def _steps_html(step: StepResult) -> str:
     run = RunResult(S3, Outcome.FAILURE, (), steps=(step,))
     shown = present.show(run, load_spec(SHIPPED[0]))
-    return render_to_string("scenarios/_steps.html", {"shown": shown, "stale": False, "urls": {"fix": "/fix/"}})
+    return jinja.render("scenarios/_steps.jinja", shown=shown, stale=False, urls={"fix": "/fix/"})
 
 
 def test_step_card_escapes_every_learner_and_engine_value() -> None:

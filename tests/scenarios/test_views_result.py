@@ -16,7 +16,7 @@ from kmslab.kms.fix import Fix
 from kmslab.lab.load import load_spec
 from kmslab.lab.result import FixOffer, Outcome, RunResult, StepResult
 from kmslab.lab.spec import Expect
-from scenarios import present
+from scenarios import jinja, present
 from tests.lab.builders import SHIPPED
 from tests.scenarios.test_views import S3, docs, outcome, post, solution, spec_of  # noqa: F401
 from tests.scenarios.test_views import loaded, s3  # noqa: F401  (fixtures)
@@ -75,7 +75,7 @@ def step(fix: FixOffer | None = None, **overrides: object) -> StepResult:
 def render_steps(*steps: StepResult, stale: bool = False) -> str:
     run = RunResult("s3-cross-account-upload", Outcome.FAILURE, (), steps=steps, labels={BOB: "bob <b>"})
     shown = present.show(run, load_spec(SHIPPED[0]))
-    return render_to_string("scenarios/_steps.html", {"shown": shown, "stale": stale, "urls": {"fix": "/fix/"}})
+    return jinja.render("scenarios/_steps.jinja", shown=shown, stale=stale, urls={"fix": "/fix/"})
 
 
 def offer(summary: str = "add", *, document: str = "iam_policy", new_text: str = "{}", possible: bool = True,
