@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import statistics
 import sys
 import time
@@ -32,7 +31,7 @@ import loadtest  # noqa: E402  (the server start-up and the HTTP client of `make
 ROUNDS = loadtest.env_int("ROUNDS", 300)
 SLUG = os.environ.get("SLUG", "s3-cross-account-upload")
 BLOCK = 25
-TEXTAREA = re.compile(r'<textarea[^>]*\bname="([a-z_0-9]+)"[^>]*>(.*?)</textarea>', re.S)
+TEXTAREA = loadtest.TEXTAREA
 
 
 def worker_pid(port: int) -> int:

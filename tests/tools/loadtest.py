@@ -4,7 +4,7 @@ Starts the app with gunicorn on 127.0.0.1 (a free port; traffic never leaves the
 fresh database (SQLite in a temporary directory by default; the PostgreSQL of DATABASE_URL when
 set, e.g. under tests/tools/with-postgres), then simulates LEARNERS learners for DURATION seconds.
 Each learner loads a scenario page, then every 2-5 s sends a live simulate (htmx, as the editor
-does while typing) with a new edit, and now and then loads a page or answers a quiz question.
+does while typing: every document, one edited, one edit in six half-typed), and now and then loads a page or answers a quiz question.
 Stops by itself, prints throughput, p50/p95/p99 per endpoint, errors, and checks that every
 learner's last edit is stored (their scenario page, loaded again, shows it). Exit status 1 on any
 server error or lost edit.
@@ -17,6 +17,7 @@ Uses only the standard library on the client side (threads and http.client).
 from __future__ import annotations
 
 import contextlib
+import html as html_lib
 import http.client
 import os
 import random
@@ -40,6 +41,7 @@ PY = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 SLUGS = ["s3-cross-account-upload", "grants-temporary-decrypt", "cross-account-download"]
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TEXTAREA = re.compile(r'<textarea[^>]*\bname="([a-z_0-9]+)"[^>]*>(.*?)</textarea>', re.S)
 
 
 def env_int(name: str, default: int) -> int:
@@ -129,14 +131,22 @@ class Learner:
         match = TOKEN.search(html)
         if match:
             self.csrf = match.group(1)
-        if not self.fields:
-            self.fields = {m.group(1): "" for m in re.finditer(r'<textarea[^>]*name="([a-z_0-9]+)"', html)}
+        if not self.fields:  # the documents as the editor holds them (the starting ones)
+            self.fields = {name: html_lib.unescape(text).lstrip("\n") for name, text in TEXTAREA.findall(html)}
             self.edit_field = next(iter(self.fields), "")
 
     def simulate(self, n: int) -> None:
+        """What the editor sends after a pause in typing: every document, one of them edited. Most
+        edits keep the JSON valid (a new policy Id, so the run is a full one with every step card);
+        one in six is caught half-typed (a missing brace: an invalid run, as a learner sees mid-edit)."""
         self.last_edit = f"learner-{self.number}-edit-{n}-{secrets.token_hex(3)}"
         docs = dict(self.fields)
-        docs[self.edit_field] = '{"Version": "2012-10-17", "Statement": [], "Id": "' + self.last_edit + '"}'
+        text = docs[self.edit_field]
+        edited = text.replace("{", '{"Id": "' + self.last_edit + '", ', 1) if text.lstrip().startswith("{") else \
+            '{"Version": "2012-10-17", "Statement": [], "Id": "' + self.last_edit + '"}'
+        if random.random() < 1 / 6:
+            edited = edited.rstrip().rstrip("}")
+        docs[self.edit_field] = edited
         self.request("simulate", "POST", f"/scenarios/{self.slug}/simulate/", docs, htmx=True)
 
     def quiz(self) -> None:
