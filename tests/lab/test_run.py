@@ -394,3 +394,22 @@ def test_s3_side_denial_blames_the_iam_policy_and_its_fix_solves_it() -> None:
     assert step.failing_gate == "iam-policy" and step.calls[0].action == "s3:PutObject"
     assert step.fix is not None and step.fix.applicable
     assert run_scenario(UPLOAD, {**UPLOAD.solution, "iam_policy": step.fix.new_text}).solved
+
+
+def test_a_run_is_kept_for_the_same_documents_and_never_shared_across_texts_or_scenarios(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kmslab.lab import run as run_module
+
+    monkeypatch.setattr(run_module, "_RUNS", {})
+    monkeypatch.setattr(run_module, "_RUNS_MAX", 3)
+    docs = dict(UPLOAD.solution)
+    first = run_scenario(UPLOAD, docs)
+    assert run_scenario(UPLOAD, dict(docs)) is first  # the same text: the kept run
+    assert first.solved
+    edited = docs | {"iam_policy": docs["iam_policy"].replace('"Allow"', '"Deny"', 1)}
+    other = run_scenario(UPLOAD, edited)
+    assert other is not first and not other.solved  # one character apart: its own run
+    assert run_scenario(DOWNLOAD, docs).slug == DOWNLOAD.slug  # another scenario never gets UPLOAD's run
+    run_scenario(UPLOAD, docs | {"key_policy": docs["key_policy"] + " "})
+    assert len(run_module._RUNS) == 3  # bounded: the oldest went
+    assert run_scenario(UPLOAD, docs) is not first and run_scenario(UPLOAD, docs).solved
