@@ -17,7 +17,6 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from kmslab.lessons.content import render_markdown
-from scenarios import jinja
 from scenarios.markup import codeify, line_range
 from scenarios.present import SEVERITIES, STATUSES
 
@@ -132,10 +131,3 @@ def diagram(diagram_id: object, key_policy_state: object, iam_policy_state: obje
 def _diagram(*values: object) -> str:
     return str(render_to_string("includes/_diagram.html", dict(zip(_DIAGRAM_ARGS, values))))
 
-
-@register.simple_tag(takes_context=True)
-def steps(context: template.Context) -> SafeString:
-    """The step cards of `shown` (templates/scenarios/_steps.jinja, rendered by Jinja2: see
-    scenarios/jinja.py for why), with the page's `urls` and `stale`."""
-    return mark_safe(jinja.render("scenarios/_steps.jinja", shown=context.get("shown"), urls=context.get("urls"),  # noqa: S308
-                                  stale=context.get("stale")))

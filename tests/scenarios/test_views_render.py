@@ -63,7 +63,7 @@ def test_diagram_tag_is_the_include_rendered(states: tuple[str, str, str], same_
 def _steps_html(step: StepResult) -> str:
     run = RunResult(S3, Outcome.FAILURE, (), steps=(step,))
     shown = present.show(run, load_spec(SHIPPED[0]))
-    return jinja.render("scenarios/_steps.jinja", shown=shown, stale=False, urls={"fix": "/fix/"})
+    return jinja.steps_html(shown, {"fix": "/fix/"}, False)
 
 
 def test_step_card_escapes_every_learner_and_engine_value() -> None:

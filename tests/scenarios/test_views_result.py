@@ -75,7 +75,7 @@ def step(fix: FixOffer | None = None, **overrides: object) -> StepResult:
 def render_steps(*steps: StepResult, stale: bool = False) -> str:
     run = RunResult("s3-cross-account-upload", Outcome.FAILURE, (), steps=steps, labels={BOB: "bob <b>"})
     shown = present.show(run, load_spec(SHIPPED[0]))
-    return jinja.render("scenarios/_steps.jinja", shown=shown, stale=stale, urls={"fix": "/fix/"})
+    return jinja.steps_html(shown, {"fix": "/fix/"}, stale)
 
 
 def offer(summary: str = "add", *, document: str = "iam_policy", new_text: str = "{}", possible: bool = True,
