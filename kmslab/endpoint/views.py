@@ -312,7 +312,7 @@ def aws_calls(request: HttpRequest, slug: str) -> HttpResponse:
     from kmslab.endpoint.present import panel_context
 
     scenario = get_object_or_404(Scenario.objects.defer("data"), slug=slug, is_published=True)
-    return render(request, "endpoint/_calls.html", panel_context(request, scenario))
+    return render(request, "endpoint/_api_calls.html", panel_context(request, scenario))
 
 
 @require_POST

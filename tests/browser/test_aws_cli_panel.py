@@ -26,10 +26,14 @@ def test_aws_cli_panel_shows_a_denied_cli_call_live(page: Page, live_url: str, t
     expect(cli.get_by_role("heading", name="Use the AWS CLI")).to_be_visible()
     expect(cli.get_by_text("No calls yet")).to_be_visible()
     link = cli.get_by_role("link", name="Download AWS config")
-    resp = page.request.get(live_url + (link.get_attribute("href") or ""))
-    assert resp.ok and "[profile kmslab-bob]" in resp.text()
+    calls = cli.locator("#api-calls")
+    expect(calls).to_have_attribute("hx-trigger", re.compile(r"^every 30s"))  # no keys yet: a slow poll
+    with page.expect_download() as download:
+        link.click()
     config = tmp_path / "kmslab-aws-config"
-    config.write_text(resp.text())
+    download.value.save_as(config)
+    assert "[profile kmslab-bob]" in config.read_text()
+    expect(calls).to_have_attribute("hx-trigger", re.compile(r"^every 4s"))  # keys issued: every 4 s
     (tmp_path / "report.csv").write_text("a,b\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_MAX_ATTEMPTS="1", HOME=str(tmp_path))
@@ -37,7 +41,6 @@ def test_aws_cli_panel_shows_a_denied_cli_call_live(page: Page, live_url: str, t
                           "s3://account-a-reports/report.csv", "--sse", "aws:kms", "--sse-kms-key-id", KEY_ARN],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert out.returncode != 0 and "AccessDenied" in out.stderr
-    calls = cli.locator("#api-calls")
     expect(calls.get_by_text("s3:PutObject")).to_be_visible(timeout=10_000)  # no reload: htmx polls
     expect(calls.locator("div.ms-3", has_text="kms:GenerateDataKey via s3.us-east-1.amazonaws.com")).to_be_visible()
     expect(calls.locator("code", has_text=re.compile(r"^AccessDenied$"))).to_be_visible()
@@ -69,7 +72,9 @@ def test_aws_cli_panel_apply_fix_edits_the_document_and_reset_empties_the_lab(pa
     assert not load_scenarios().errors
     page.goto(f"{live_url}/scenarios/s3-cross-account-upload/")
     cli = page.locator("#aws-cli")
-    config = page.request.get(live_url + (cli.get_by_role("link", name="Download AWS config").get_attribute("href") or "")).text()
+    with page.expect_download() as download:
+        cli.get_by_role("link", name="Download AWS config").click()
+    config = Path(download.value.path()).read_text()
     (tmp_path / "report.csv").write_text("a,b\n")
     upload = ("--profile", "kmslab-bob", "s3", "cp", "report.csv", "s3://account-a-reports/report.csv",
               "--sse", "aws:kms", "--sse-kms-key-id", KEY_ARN)
