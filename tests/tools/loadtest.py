@@ -4,7 +4,8 @@ Starts the app with gunicorn on 127.0.0.1 (a free port; traffic never leaves the
 fresh database (SQLite in a temporary directory by default; the PostgreSQL of DATABASE_URL when
 set, e.g. under tests/tools/with-postgres), then simulates LEARNERS learners for DURATION seconds.
 Each learner loads a scenario page, then every 2-5 s sends a live simulate (htmx, as the editor
-does while typing: every document, one edited, one edit in six half-typed), and now and then loads a page or answers a quiz question.
+does while typing: every document, one edited, one edit in six half-typed), polls its API calls
+list every 30 s as the open page does, and now and then loads a page or answers a quiz question.
 Stops by itself, prints throughput, p50/p95/p99 per endpoint, errors, and checks that every
 learner's last edit is stored (their scenario page, loaded again, shows it). Exit status 1 on any
 server error or lost edit.
@@ -60,6 +61,7 @@ def env_int(name: str, default: int) -> int:
 LEARNERS = env_int("LEARNERS", 60)
 DURATION = env_int("DURATION", 30)
 WORKERS = env_int("WEB_CONCURRENCY", 2)
+POLL_SECONDS = 30  # templates/endpoint/_api_calls.html: a page without CLI keys polls its API calls list this often
 THREADS = env_int("GUNICORN_THREADS", 4)
 RAMP = env_int("RAMP", 5)
 
@@ -166,10 +168,14 @@ class Learner:
     def run(self, stop_at: float) -> None:
         self.load_scenario()
         n = 0
+        next_poll = time.time() + random.uniform(0, POLL_SECONDS)
         while time.time() < stop_at:
             time.sleep(random.uniform(2, 5))
             if time.time() >= stop_at:
                 break
+            if time.time() >= next_poll:  # the open page's API calls list (no CLI keys: every 30 s)
+                next_poll += POLL_SECONDS
+                self.request("calls poll", "GET", f"/scenarios/{self.slug}/aws-calls/", htmx=True)
             roll = random.random()
             if roll < 0.80 and self.edit_field:
                 n += 1
