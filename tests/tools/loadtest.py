@@ -279,6 +279,7 @@ def drive(port: int, database: str, worker_class: str) -> int:
           f"{'' if THREADS == 1 else f' x {THREADS} threads'}) on 127.0.0.1:{port}, {database}", flush=True)
     learners = [Learner(port, i) for i in range(LEARNERS)]
     started = time.time()
+    client_cpu_start = time.process_time()
     stop_at = started + DURATION
     threads = []
     for i, learner in enumerate(learners):
@@ -292,6 +293,8 @@ def drive(port: int, database: str, worker_class: str) -> int:
     lost = [l.number for l in learners if not l.last_edit_stored()]
     total = sum(len(v) for k, v in STATS.times.items() if k != "final check")
     print(f"\n{total} requests in {elapsed:.1f} s: {total / elapsed:.1f} req/s")
+    client_cpu = time.process_time() - client_cpu_start  # the learners' threads share the server's cores
+    print(f"the load generator itself used {client_cpu:.1f} CPU seconds ({client_cpu / elapsed:.2f} cores)")
     print(f"{'endpoint':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name in sorted(STATS.times):
         values = sorted(STATS.times[name])
