@@ -200,8 +200,9 @@ def test_keyboard_only_edit_run_and_leave_the_editor(page: Page, live_url: str, 
     # No run in flight (a slow machine may still be answering the last one): a fix pressed while a
     # run is queued (hx-sync "queue last") has come back as a plain run, without the fix.
     page.wait_for_function("() => !document.querySelector('.htmx-request')")
-    apply.focus()
-    page.keyboard.press("Enter")
+    with page.expect_response(lambda r: r.url.endswith("/fix/"), timeout=30_000) as fixed:
+        apply.press("Enter")  # focus the button, then Enter presses it (one step: a swap in between cannot take the focus)
+    assert fixed.value.status == 200
     expect(panel(page)).to_have_attribute("data-outcome", "success")
     expect(panel(page).locator(".applied-change")).to_contain_text("Applied fix")
     expect(editor(page, "Account B IAM policy")).to_have_value(re.compile(r"kms:GenerateDataKey"))
