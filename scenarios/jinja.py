@@ -30,8 +30,6 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html", "jinja"], default_for_string=True, default=True),
         auto_reload=bool(settings.DEBUG),
         undefined=ChainableUndefined,
-        trim_blocks=False,
-        lstrip_blocks=False,
     )
     env.filters.update(codeify=codeify, line_range=line_range, markdown=tags.markdown, pretty_json=tags.pretty_json,
                        severity_label=tags.severity_label, severity_color=tags.severity_color,

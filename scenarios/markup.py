@@ -1,4 +1,4 @@
-"""Markup helpers shared by the Django templates (scenario_tags) and the Jinja2 step cards
+"""Markup helpers shared by the Django templates (scenario_tags) and the Jinja2 result panel
 (scenarios.jinja). Everything given is escaped before any markup is added."""
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ from scenarios.present import SEVERITIES, STATUSES
 register = template.Library()
 
 
-
 @register.filter
 def status_label(status: str) -> str:
     return STATUSES.get(status, (status, "secondary"))[0]
@@ -130,4 +129,3 @@ def diagram(diagram_id: object, key_policy_state: object, iam_policy_state: obje
 @functools.lru_cache(maxsize=256)
 def _diagram(*values: object) -> str:
     return str(render_to_string("includes/_diagram.html", dict(zip(_DIAGRAM_ARGS, values))))
-

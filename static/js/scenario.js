@@ -109,8 +109,9 @@
   document.addEventListener("click", function (e) {
     var link = e.target && e.target.closest && e.target.closest("a[data-cli-config]");
     var calls = document.getElementById("api-calls");
-    if (!link || !calls || calls.getAttribute("data-polling") === "fast" || !window.htmx) return;
-    calls.setAttribute("hx-trigger", "every 4s, kl-calls-changed from:body");
+    var fast = calls && calls.getAttribute("data-fast-trigger");  // the template's 4 s trigger
+    if (!link || !fast || calls.getAttribute("data-polling") === "fast" || !window.htmx) return;
+    calls.setAttribute("hx-trigger", fast);
     calls.setAttribute("data-polling", "fast");
     window.htmx.process(calls);
   });

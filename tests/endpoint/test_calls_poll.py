@@ -22,7 +22,9 @@ def trigger(html: str) -> str:
 def test_the_poll_is_slow_without_keys_and_every_4_s_once_the_config_is_downloaded() -> None:
     call_command("loadscenarios", verbosity=0)
     client = Client()
-    assert trigger(client.get(f"/scenarios/{SLUG}/").content.decode()).startswith("every 30s")
+    page = client.get(f"/scenarios/{SLUG}/").content.decode()
+    assert trigger(page).startswith("every 30s")
+    assert 'data-fast-trigger="every 4s, kl-calls-changed from:body"' in page  # what scenario.js switches to on download
     answer = client.get(f"/scenarios/{SLUG}/aws-calls/", HTTP_HX_REQUEST="true").content.decode()
     assert answer.lstrip().startswith('<div id="api-calls"') and trigger(answer).startswith("every 30s")  # itself (outerHTML)
     assert client.get(f"/scenarios/{SLUG}/aws-config").status_code == 200  # issues this learner's keys
