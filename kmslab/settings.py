@@ -188,8 +188,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% partialdef %} / {% partial %} everywhere without {% load partials %}.
-            "builtins": ["template_partials.templatetags.partials"],
+            # {% partialdef %} / {% partial %} everywhere without {% load partials %}; {% url %}
+            # with reverse() remembered (kmslab.urlmemo: Django's tag otherwise).
+            "builtins": ["template_partials.templatetags.partials", "kmslab.urlmemo"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -265,7 +266,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "kmslab.staticstore.StaticStorage"  # WhiteNoise's, with URLs remembered
             if _USE_MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -283,6 +284,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # re-saved at most once a day by kmslab.middleware.SessionRefreshMiddleware, so an active
 # learner never ages out). README "Keeping learners' work".
 SESSION_COOKIE_AGE = env_positive("SESSION_DAYS", 30) * 86400
+SESSION_ENGINE = "kmslab.sessions"  # Django's database sessions, read with SQL built once (kmslab.rows)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

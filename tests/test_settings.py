@@ -86,7 +86,7 @@ def test_settings_production_uses_manifest_storage_and_secure_cookies() -> None:
     result = run_django(production_env(), "shell", "--no-imports", "-v", "0", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "whitenoise.storage.CompressedManifestStaticFilesStorage", "True", "True", "True", "31536000",
+        "kmslab.staticstore.StaticStorage", "True", "True", "True", "31536000",
     ]
 
 

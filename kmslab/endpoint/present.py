@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from kmslab.endpoint.fixes import still_applies
 from kmslab.kms.calls import CallRecord
 from kmslab.learner import learner_key
+from kmslab.rows import get_row
 from scenarios import progress
 from scenarios.models import Scenario
 from kmslab.lab.spec import ScenarioSpec, Step
@@ -161,7 +162,7 @@ def panel_context(request: HttpRequest, scenario: Scenario) -> dict[str, object]
 
     spec = scenario.spec()
     key = learner_key(request)
-    lab = Lab.objects.filter(learner_key=key[:120], scenario=scenario).first()
+    lab = get_row(Lab, learner_key=key[:120], scenario=scenario.pk)  # on every page view: kmslab.rows
     calls = recent_calls(lab.pk if lab else None)
     offers = [c["detail"].get("apply") if isinstance(c["detail"], dict) else None for c in calls]
     if any(offers):  # Apply fix only while the document is still the text the call was decided by

@@ -41,3 +41,27 @@ def test_overlapping_simulate_requests_all_succeed(live_server: Any) -> None:
     assert statuses == [200] * 12
     saved = Progress.objects.get(scenario__slug="ebs-snapshot-sharing").documents[edited]
     assert saved.rstrip("\n") == spec.starting_documents()[edited].rstrip("\n")
+
+
+def test_parallel_attempts_of_one_learner_are_all_counted() -> None:
+    """record_attempt's upsert adds to the stored count, never to a count read earlier: twelve
+    attempts in four threads (each its own connection) leave twelve, on SQLite and PostgreSQL."""
+    from django.db import connection
+
+    from scenarios import progress
+    from scenarios.models import Attempt
+    from tests.scenarios.test_progress import make_result
+
+    load_scenarios()
+    scenario = Scenario.objects.get(slug="s3-cross-account-upload")
+
+    def one(i: int) -> None:
+        try:
+            progress.record_attempt("anon:parallel", scenario, {"key_policy": f"v{i}"}, make_result())
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(12)))
+    assert Progress.objects.get(learner_key="anon:parallel").attempts == 12
+    assert Attempt.objects.filter(learner_key="anon:parallel").count() == 12

@@ -134,3 +134,32 @@ def test_history_is_trimmed_to_the_cap(scenario: Scenario, monkeypatch: pytest.M
     assert Progress.objects.get().attempts == 8
     newest = Attempt.objects.order_by("-id").values_list("id", flat=True)[:3]
     assert set(Attempt.objects.values_list("id", flat=True)) == set(newest)  # the newest are the ones kept
+
+
+def test_record_attempt_reads_back_as_the_orm_does(scenario: Scenario) -> None:
+    """The hand-written upsert returns the row the ORM would read (every field, on either database)."""
+    first = progress.record_attempt(LEARNER, scenario, {"key_policy": "one", "iam_policy": "two"},
+                                    make_result("success", solved=True))
+    again = progress.record_attempt(LEARNER, scenario, {"key_policy": "three"}, make_result())
+    stored = Progress.objects.get()
+    for name in ("id", "learner_key", "scenario_id", "documents", "attempts", "hints_shown", "last_outcome",
+                 "last_result_summary", "first_solved_at", "updated_at"):
+        assert getattr(again, name) == getattr(stored, name), name
+    assert stored.documents == {"key_policy": "three", "iam_policy": "two"}  # what was not sent is kept
+    assert stored.first_solved_at == first.first_solved_at and stored.attempts == 2
+    assert [a.documents for a in Attempt.objects.order_by("id")] == [
+        {"key_policy": "one", "iam_policy": "two"}, {"key_policy": "three"}]
+
+
+def test_record_attempt_keeps_unicode_and_json_special_text(scenario: Scenario) -> None:
+    text = '{"Sid": "caf\u00e9 \u2603 \U0001f512 \\" \\\\ \\n\'; DROP TABLE x; --"}'
+    progress.record_attempt(LEARNER, scenario, {"key_policy": text}, make_result())
+    assert progress.current_documents(LEARNER, scenario)["key_policy"] == text
+    assert Attempt.objects.get().documents == {"key_policy": text}
+
+
+def test_record_attempt_over_a_row_whose_documents_are_not_an_object(scenario: Scenario) -> None:
+    Progress.objects.create(learner_key=LEARNER, scenario=scenario, documents=["not", "a", "dict"])
+    progress.record_attempt(LEARNER, scenario, {"key_policy": "mine"}, make_result())
+    assert Progress.objects.get().documents == {"key_policy": "mine"}
+
