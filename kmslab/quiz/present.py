@@ -7,6 +7,7 @@ Must not: score or decide (scoring.py and engine.py do); it only reads their res
 
 from __future__ import annotations
 
+import functools
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -34,7 +35,14 @@ _CODE = re.compile(r"`([^`]+)`")
 
 def md(text: str) -> SafeString:
     """Markdown (bare URLs become links), sanitised by nh3 in render_markdown."""
-    return mark_safe(render_markdown(_BARE_URL.sub(r"<\1>", text)))
+    return mark_safe(_md_html(text))
+
+
+@functools.lru_cache(maxsize=2048)
+def _md_html(text: str) -> str:
+    """Remembered: the bank's prompts, options and explanations are rendered on every question
+    page (about 1 ms each), and the same text always renders the same."""
+    return render_markdown(_BARE_URL.sub(r"<\1>", text))
 
 
 def inline(text: str) -> SafeString:

@@ -40,16 +40,48 @@ CHECKPOINT_TOPIC = "checkpoint"
 TOPICS = (CHECKPOINT_TOPIC,)  # practice sets offered by topic
 
 
-def bank_questions(objective: int | None = None, *, topic: str = "", exam: bool = False) -> list[Question]:
+@dataclass(frozen=True, slots=True)
+class BankEntry:
+    """What choosing and counting need of a bank question: its row without the question itself
+    (the full rows carry six JSON fields; decoding the whole bank on each quiz page cost more than
+    the rest of the page)."""
+
+    pk: int
+    slug: str
+    objective: int
+    qtype: str
+
+
+def bank_entries(objective: int | None = None, *, topic: str = "", exam: bool = False) -> list[BankEntry]:
+    """The active bank questions (in the bank's order) of an objective, topic, or the exam's types."""
     qs = Question.objects.filter(active=True)
     if objective:
         qs = qs.filter(objective=objective)
     if exam:
         qs = qs.filter(qtype__in=bank.EXAM_TYPES)  # true/false is practice only, as in the real exam
-    rows = list(qs)
-    if topic:  # JSON containment is not portable across database backends: filter here
-        rows = [q for q in rows if topic in (q.topics or [])]
-    return rows
+    rows = qs.values_list("pk", "slug", "objective", "qtype", "topics")
+    # JSON containment is not portable across database backends: the topic is filtered here
+    return [BankEntry(pk, slug, objective_, qtype) for pk, slug, objective_, qtype, topics in rows
+            if not topic or topic in (topics or [])]
+
+
+def bank_size(objective: int | None = None, *, topic: str = "") -> int:
+    """How many active bank questions an objective or topic has (a count, unless a topic is given)."""
+    if topic:
+        return len(bank_entries(objective, topic=topic))
+    qs = Question.objects.filter(active=True)
+    return (qs.filter(objective=objective) if objective else qs).count()
+
+
+def bank_questions(objective: int | None = None, *, topic: str = "", exam: bool = False) -> list[Question]:
+    """The full questions of `bank_entries` (same arguments, same order)."""
+    return load_questions(bank_entries(objective, topic=topic, exam=exam))
+
+
+def load_questions(entries: list[BankEntry]) -> list[Question]:
+    """The Question rows of `entries`, in their order (one query)."""
+    found = Question.objects.in_bulk([e.pk for e in entries])
+    return [found[e.pk] for e in entries if e.pk in found]
 
 
 def shuffle_options(data: Mapping[str, Any], seed: str) -> dict[str, Any]:
@@ -105,17 +137,18 @@ def start(learner_key: str, mode: str, now: datetime, *, objective: int | None =
         sitting.length = length
         sitting.time_limit_seconds = (minutes or length * 2) * 60
         sitting.save(update_fields=["length", "time_limit_seconds"])
-        by_objective: dict[int, list[Question]] = {}
-        for q in bank_questions(objective, exam=True):
-            by_objective.setdefault(q.objective, []).append(q)
+        by_objective: dict[int, list[BankEntry]] = {}
+        for entry in bank_entries(objective, exam=True):
+            by_objective.setdefault(entry.objective, []).append(entry)
         for pool in by_objective.values():
             rng.shuffle(pool)
-        chosen: list[Question] = []
-        while len(chosen) < length and any(by_objective.values()):  # round-robin: balanced objectives
+        picked: list[BankEntry] = []
+        while len(picked) < length and any(by_objective.values()):  # round-robin: balanced objectives
             for o in sorted(by_objective):
-                if by_objective[o] and len(chosen) < length:
-                    chosen.append(by_objective[o].pop())
-        rng.shuffle(chosen)
+                if by_objective[o] and len(picked) < length:
+                    picked.append(by_objective[o].pop())
+        rng.shuffle(picked)
+        chosen = load_questions(picked)
         seen: set[str] = set()
         for i, q in enumerate(chosen):
             _add_item(sitting, i + 1, q, q.as_data())
@@ -156,9 +189,12 @@ def next_item(sitting: Sitting, now: datetime, *, rng: random.Random | None = No
         if due:
             return _add_item(sitting, position, due[0], due[0].as_data())
         carded = set(sitting_cards(sitting.learner_key))
-        pool = [q for q in bank_questions() if q.pk not in carded and q.slug not in seen][:1]
+        pool = load_questions([e for e in bank_entries() if e.pk not in carded and e.slug not in seen][:1])
     else:
-        pool = [q for q in bank_questions(sitting.objective, topic=sitting.topic) if q.slug not in seen]
+        entries = [e for e in bank_entries(sitting.objective, topic=sitting.topic) if e.slug not in seen]
+        pool = load_questions([rng.choice(entries)]) if entries else []  # only the chosen one is read
+        if pool:
+            return _add_item(sitting, position, pool[0], pool[0].as_data())
     if pool:
         q = rng.choice(pool)
         return _add_item(sitting, position, q, q.as_data())

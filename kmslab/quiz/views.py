@@ -42,7 +42,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "open_sittings": Sitting.objects.filter(learner_key=key, status=SittingStatus.OPEN)[:5],
         "mistakes": len(sittings.mistakes(key)), "due": len(scheduling.due_cards(key, now)),
         "scheduled": scheduling.card_count(key),
-        "checkpoint_size": len(sittings.bank_questions(topic=sittings.CHECKPOINT_TOPIC)),
+        "checkpoint_size": len(sittings.bank_entries(topic=sittings.CHECKPOINT_TOPIC)),
         "objectives": progress.OBJECTIVES, "grace": timing.GRACE_SECONDS,
         "lengths": sittings.EXAM_LENGTHS, "minutes": sittings.EXAM_MINUTES,
     })
@@ -80,7 +80,7 @@ def _sitting_context(sitting: Sitting, item: Item | None, *, feedback: bool) -> 
 def _pool_size(sitting: Sitting, answered: int) -> int | None:
     """Practice and review: how many bank questions this sitting can serve (for the progress bar)."""
     if sitting.mode == Mode.PRACTICE:
-        return len(sittings.bank_questions(sitting.objective, topic=sitting.topic))
+        return sittings.bank_size(sitting.objective, topic=sitting.topic)
     return None
 
 
