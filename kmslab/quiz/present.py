@@ -7,7 +7,6 @@ Must not: score or decide (scoring.py and engine.py do); it only reads their res
 
 from __future__ import annotations
 
-import functools
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ def md(text: str) -> SafeString:
     return mark_safe(_md_html(text))
 
 
-@functools.lru_cache(maxsize=2048)
+@lru_cache(maxsize=2048)
 def _md_html(text: str) -> str:
     """Remembered: the bank's prompts, options and explanations are rendered on every question
     page (about 1 ms each), and the same text always renders the same."""
