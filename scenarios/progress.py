@@ -181,7 +181,8 @@ def has_attempted(learner_key: str, scenario: Scenario) -> bool:
 def status_for(learner_key: str, scenarios: Iterable[Scenario]) -> dict[str, str]:
     """slug -> "not-started" | "in-progress" | "solved" for each scenario given."""
     scenarios = list(scenarios)
-    rows = Progress.objects.filter(learner_key=learner_key, scenario__in=scenarios).select_related("scenario")
+    rows = Progress.objects.filter(learner_key=learner_key, scenario__in=scenarios).only(
+        "scenario_id", "attempts", "documents", "first_solved_at")  # status needs nothing else
     by_id = {p.scenario_id: p.status for p in rows}
     return {s.slug: by_id.get(s.pk, "not-started") for s in scenarios}
 
