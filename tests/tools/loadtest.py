@@ -273,6 +273,25 @@ def main() -> int:
         return 1
 
 
+def server_cpu() -> dict[str, float]:
+    """CPU seconds so far of this machine's app server (gunicorn) and database (postgres)
+    processes, from Linux /proc (empty elsewhere): where the server's share of the cores goes."""
+    totals = {"app server": 0.0, "database": 0.0}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kind = "app server" if b"gunicorn" in cmd else "database" if b"postgres" in cmd else ""
+        if kind:
+            totals[kind] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
 def drive(port: int, database: str, worker_class: str) -> int:
     """LEARNERS learners against the server on `port` for DURATION seconds; prints the figures."""
     print(f"{LEARNERS} learners for {DURATION} s against gunicorn ({WORKERS} {worker_class} workers"
@@ -280,6 +299,7 @@ def drive(port: int, database: str, worker_class: str) -> int:
     learners = [Learner(port, i) for i in range(LEARNERS)]
     started = time.time()
     client_cpu_start = time.process_time()
+    server_start = server_cpu()
     stop_at = started + DURATION
     threads = []
     for i, learner in enumerate(learners):
@@ -290,11 +310,15 @@ def drive(port: int, database: str, worker_class: str) -> int:
     for t in threads:
         t.join(DURATION + 120)
     elapsed = time.time() - started
+    server_used = {k: v - server_start.get(k, 0.0) for k, v in server_cpu().items()}
     lost = [l.number for l in learners if not l.last_edit_stored()]
     total = sum(len(v) for k, v in STATS.times.items() if k != "final check")
     print(f"\n{total} requests in {elapsed:.1f} s: {total / elapsed:.1f} req/s")
     client_cpu = time.process_time() - client_cpu_start  # the learners' threads share the server's cores
     print(f"the load generator itself used {client_cpu:.1f} CPU seconds ({client_cpu / elapsed:.2f} cores)")
+    if total and any(server_used.values()):
+        print("server CPU: " + ", ".join(f"{k} {v:.1f} s ({v / elapsed:.2f} cores, {v / total * 1000:.1f} ms a request)"
+                                         for k, v in server_used.items() if v))
     print(f"{'endpoint':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name in sorted(STATS.times):
         values = sorted(STATS.times[name])
