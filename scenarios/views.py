@@ -226,6 +226,7 @@ def _context(visit: Visit, result: RunResult | None, row: Progress | None = None
         "hints": spec.hints[:shown], "hints_total": len(spec.hints), "hints_left": len(spec.hints) - shown,
         "can_see_solution": attempted,
         "max_chars": MAX_CHARS,
+        "spec_key": spec_fingerprint(spec),  # the cache key of the page's parts that only the spec decides
         "urls": _urls(spec.slug),
         **present.ENUMS,
     }

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 
 from kmslab.endpoint.fixes import still_applies
 from kmslab.kms.calls import CallRecord
+from kmslab.lab.lint import spec_fingerprint
 from kmslab.learner import learner_key
 from kmslab.rows import get_row
 from scenarios import progress
@@ -170,6 +171,7 @@ def panel_context(request: HttpRequest, scenario: Scenario) -> dict[str, object]
         calls = [c | {"can_fix": still_applies(o, documents)} if o else c for c, o in zip(calls, offers)]
     return {
         "scenario": scenario, "spec": spec, "commands": commands(spec),
+        "spec_key": spec_fingerprint(spec),  # the step commands' cache key (templates/endpoint/_panel.html)
         "profiles": [f"kmslab-{p.name}" for p in spec.principals if p.type in ("user", "root", "role")],
         "endpoint_url": request.build_absolute_uri("/aws"), "calls": calls,
         "has_lab": lab is not None,
