@@ -42,6 +42,23 @@ def render(name: str, **context: object) -> str:
     return environment().get_template(name).render(**context)
 
 
+# The result panel of a page view, by what it is a function of (the scenario page of a learner's
+# saved documents: the run's key and the page's URLs). A learner reloading or coming back, and the
+# page after a live run of the same text, show a panel already rendered once (1 ms and more).
+_PANELS: dict[object, str] = {}
+_PANELS_MAX = 128
+
+
+def remembered_panel(key: object) -> str | None:
+    return _PANELS.get(key)
+
+
+def remember_panel(key: object, html: str) -> None:
+    if len(_PANELS) >= _PANELS_MAX:
+        del _PANELS[next(iter(_PANELS))]  # the oldest entry
+    _PANELS[key] = html
+
+
 def steps_html(shown: object, urls: object, stale: object) -> str:
     """The step list of a run alone (the macro the result panel calls), for tests and reuse."""
     return str(environment().get_template("scenarios/_steps.jinja").module.steps_list(shown, urls, stale))  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
@@ -28,7 +29,7 @@ from kmslab.endpoint.credentials import reset_learner
 from kmslab.lab.lint import spec_fingerprint
 from kmslab.lab.objectives import authorizations
 from kmslab.lab.result import Outcome, RunResult, StepResult
-from kmslab.lab.run import reference_result, run_scenario
+from kmslab.lab.run import reference_result, run_key, run_scenario
 from kmslab.lab.spec import ScenarioError, ScenarioSpec
 from kmslab.learner import learner_key
 from kmslab.rows import get_row
@@ -36,6 +37,7 @@ from kmslab.urlmemo import reverse
 from kmslab.textsafe import lone_surrogate_escape, surrogate_finding, visible
 
 from scenarios import present, progress
+from scenarios.jinja import remembered_panel
 from scenarios.forms import POLICY_KINDS, InsertError, StatementBuilderForm, format_json, insert_statement
 from scenarios.lessonlinks import assigning_classes, lesson_links
 from scenarios.models import Attempt, Progress, Scenario
@@ -216,9 +218,15 @@ def _context(visit: Visit, result: RunResult | None, row: Progress | None = None
         attempted = row.attempts > 0 or progress.has_attempted(visit.key, visit.scenario)
     else:  # a GET read the row already: record_attempt writes one beside every attempt
         attempted = visit.request.method == "POST" and progress.has_attempted(visit.key, visit.scenario)
+    # A page view of a valid run shows a panel that is a function of the run and the page's URLs
+    # alone: rendered once per run key (scenarios.jinja), and what it shows is then not prepared.
+    panel_key = None
+    if request.method == "GET" and not request.htmx and valid and not visit.problems and not extra:
+        panel_key = ("page", run_key(spec, visit.documents), spec.slug, get_script_prefix())
+    skip = panel_key is not None and remembered_panel(panel_key) is not None
     ctx: dict[str, object] = {
-        "scenario": visit.scenario, "spec": spec, "result": result, "stale": stale,
-        "shown": present.show(run, spec) if run is not None else None,
+        "scenario": visit.scenario, "spec": spec, "result": result, "stale": stale, "panel_key": panel_key,
+        "shown": present.show(run, spec) if run is not None and not skip else None,
         "notes": latest.notes if latest is not None else spec.notes,
         "problems": list(visit.problems),
         "editors": [(d, visit.documents.get(d.name, d.text)) for d in spec.editable],

@@ -119,3 +119,15 @@ def test_settings_database_url_selects_postgresql() -> None:
     result = run_django({"DATABASE_URL": "postgres://u:p@db.example.com:5432/kmslab"}, "shell", "--no-imports", "-v", "0", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "kmslab", "db.example.com"]
+
+
+@pytest.mark.parametrize("mode, threshold, frozen", [("tuned", "7000", True), ("default", "700", False)])
+def test_the_wsgi_module_tunes_the_garbage_collector_unless_told_not_to(mode: str, threshold: str,
+                                                                        frozen: bool) -> None:
+    code = ("import gc, kmslab.wsgi; print(gc.get_threshold()[0], gc.get_freeze_count() > 0)")
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "KMSLAB_TESTING"}}
+    env |= {"KMSLAB_GC": mode, "DEBUG": "true"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [threshold, str(frozen)]

@@ -43,7 +43,7 @@ def run_scenario(spec: ScenarioSpec, documents: Mapping[str, str]) -> RunResult:
     """Run the scenario with the learner's documents (missing names get the starting text)."""
     if not isinstance(documents, Mapping) or not all(isinstance(v, str) for v in documents.values()):
         return _run(spec, documents, reference_result(spec))  # not all text: run it, keep nothing
-    key = (spec_fingerprint(spec), tuple(sorted((str(k), v) for k, v in documents.items())))
+    key = run_key(spec, documents)
     cached = _RUNS.get(key)
     if cached is None:
         cached = _run(spec, documents, reference_result(spec))
@@ -51,6 +51,12 @@ def run_scenario(spec: ScenarioSpec, documents: Mapping[str, str]) -> RunResult:
             del _RUNS[next(iter(_RUNS))]  # the oldest entry
         _RUNS[key] = cached
     return cached
+
+
+def run_key(spec: ScenarioSpec, documents: Mapping[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What a run is a function of: the spec's content and the documents' text (the key of the
+    recent runs kept above, and of anything derived from a run alone, e.g. its rendering)."""
+    return spec_fingerprint(spec), tuple(sorted((str(k), v) for k, v in documents.items()))
 
 
 def reference_result(spec: ScenarioSpec) -> RunResult:

@@ -15,5 +15,11 @@ PANEL_NAMES = ("result", "shown", "stale", "problems", "changed", "oob", "spec",
 
 @register.simple_tag(takes_context=True)
 def result_panel(context: template.Context) -> SafeString:
-    values = {name: context.get(name) for name in PANEL_NAMES}
-    return mark_safe(jinja.render("scenarios/_result.jinja", **values))  # noqa: S308 - autoescaped by Jinja2
+    """A page view passes `panel_key` (scenarios.views._context): the panel is rendered once per key."""
+    key = context.get("panel_key")
+    html = jinja.remembered_panel(key) if key is not None else None
+    if html is None:
+        html = jinja.render("scenarios/_result.jinja", **{name: context.get(name) for name in PANEL_NAMES})
+        if key is not None:
+            jinja.remember_panel(key, html)
+    return mark_safe(html)  # noqa: S308 - autoescaped by Jinja2

@@ -104,3 +104,31 @@ def test_step_card_says_a_must_fail_step_that_succeeded_must_be_refused() -> Non
                       expect=Expect.FAILURE, outcome=Outcome.SUCCESS)
     page = _steps_html(step)
     assert "not as expected: this step must be refused" in page
+
+
+
+def test_a_page_views_result_panel_is_rendered_once_per_run(client: Client, loaded: None,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """scenarios.jinja remembers a page view's panel by its run's key: a reload shows the same
+    panel without rendering it again; other saved documents, or a live run, render their own."""
+    url = "/scenarios/s3-cross-account-upload/"
+    first = client.get(url).content.decode()
+    rendered: list[str] = []
+    original = jinja.render
+    monkeypatch.setattr(jinja, "render", lambda name, **ctx: rendered.append(name) or original(name, **ctx))
+    again = client.get(url).content.decode()
+    tokens = re.compile(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[A-Za-z0-9]+"')
+    assert rendered == [] and tokens.sub("", again) == tokens.sub("", first)
+    spec = Scenario.objects.get(slug="s3-cross-account-upload").spec()
+    edited = spec.starting_documents()
+    name = spec.editable[-1].name
+    edited[name] = edited[name].replace("{", '{"Id": "another-version",', 1)
+    client.post(url + "simulate/", edited, HTTP_HX_REQUEST="true")
+    assert rendered == ["scenarios/_result.jinja"]  # a live run is never answered from memory
+    client.get(url)
+    assert rendered == ["scenarios/_result.jinja"] * 2  # new saved documents: their own panel
+    half = edited | {name: edited[name].rstrip().rstrip("}")}
+    client.post(url + "simulate/", half, HTTP_HX_REQUEST="true")
+    client.get(url)
+    client.get(url)
+    assert rendered.count("scenarios/_result.jinja") == 5  # an invalid run's page (stale panel) each time

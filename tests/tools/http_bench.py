@@ -74,7 +74,7 @@ def measure(port: int, rounds: int, server: str) -> int:
     documents = {name: html.unescape(text).lstrip("\n") for name, text in TEXTAREA.findall(page)}
     edited = list(documents)[-1]
     worker = worker_pid(port)
-    names = ("healthz", "simulate", "scenario page")
+    names = ("healthz", "simulate", "half-typed", "scenario page")
     times: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, float] = dict.fromkeys(names, 0.0)
     failures, n = 0, 0
@@ -86,8 +86,10 @@ def measure(port: int, rounds: int, server: str) -> int:
                 start = time.perf_counter()
                 if name == "healthz":
                     status, _ = client.request(name, "GET", "/healthz")
-                elif name == "simulate":
+                elif name in ("simulate", "half-typed"):
                     edit = documents[edited] + "\n" * (n % 50 + 1) + " " * (n // 50)
+                    if name == "half-typed":  # a closing brace not typed yet: the invalid-documents panel
+                        edit = edit.rstrip().rstrip("}")
                     status, _ = client.request(name, "POST", f"/scenarios/{SLUG}/simulate/",
                                                documents | {edited: edit}, htmx=True)
                 else:
