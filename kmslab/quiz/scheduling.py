@@ -43,6 +43,10 @@ def due_cards(learner_key: str, now: datetime) -> list[ReviewCard]:
                 .select_related("question").order_by("due"))
 
 
+def due_count(learner_key: str, now: datetime) -> int:
+    return ReviewCard.objects.filter(learner_key=learner_key, due__lte=now, question__active=True).count()
+
+
 def next_due(learner_key: str) -> datetime | None:
     row = ReviewCard.objects.filter(learner_key=learner_key, question__active=True).order_by("due").first()
     return row.due if row else None

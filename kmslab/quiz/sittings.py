@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from kmslab.quiz import bank, generator, scheduling, scoring, timing
 from kmslab.quiz.models import Item, Mode, Question, Sitting, SittingStatus
@@ -115,13 +116,22 @@ def _generated(sitting: Sitting, position: int, seen: set[str]) -> Item | None:
 
 def mistakes(learner_key: str) -> list[Question]:
     """Bank questions whose latest counted answer by this learner was wrong."""
+    return list(Question.objects.filter(pk__in=_wrong_ids(learner_key), active=True))
+
+
+def mistake_count(learner_key: str) -> int:
+    """How many questions `mistakes` would give (a count: the quiz page shows the number)."""
+    wrong = _wrong_ids(learner_key)
+    return Question.objects.filter(pk__in=wrong, active=True).count() if wrong else 0
+
+
+def _wrong_ids(learner_key: str) -> list[int]:
     latest: dict[int, bool] = {}
     rows = (Item.objects.filter(sitting__learner_key=learner_key, question__isnull=False, answered_at__isnull=False,
                                 counted=True).order_by("answered_at", "id").values_list("question_id", "correct"))
     for qid, correct in rows:
         latest[qid] = bool(correct)
-    wrong = [qid for qid, ok in latest.items() if not ok]
-    return list(Question.objects.filter(pk__in=wrong, active=True))
+    return [qid for qid, ok in latest.items() if not ok]
 
 
 def start(learner_key: str, mode: str, now: datetime, *, objective: int | None = None, length: int = 10,
@@ -227,7 +237,7 @@ def answer(sitting: Sitting, item: Item, data: Mapping[str, Any], now: datetime)
             response=parsed.response, correct=correct, answered_at=now, counted=counted)
         if not updated:
             raise SittingConflict("this question was already answered: an answer is final once recorded")
-        item.refresh_from_db()
+        item.response, item.correct, item.answered_at, item.counted = parsed.response, correct, now, counted
         if item.question is not None and counted:
             _schedule(sitting, item.question, correct, now)
         if sitting.mode != Mode.EXAM:
@@ -246,12 +256,10 @@ def _schedule(sitting: Sitting, question: Question, correct: bool, now: datetime
 
 
 def _tally(sitting: Sitting) -> None:
-    items = sitting.items.all()
-    if sitting.mode == Mode.EXAM:
-        sitting.total = items.count()
-    else:
-        sitting.total = items.filter(answered_at__isnull=False).count()
-    sitting.correct = items.filter(correct=True, counted=True).count()
+    counted = Q() if sitting.mode == Mode.EXAM else Q(answered_at__isnull=False)
+    tally = sitting.items.aggregate(total=Count("id", filter=counted),
+                                    correct=Count("id", filter=Q(correct=True, counted=True)))
+    sitting.total, sitting.correct = tally["total"], tally["correct"]
     sitting.save(update_fields=["total", "correct"])
 
 

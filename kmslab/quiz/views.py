@@ -40,7 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "quiz/index.html", {
         "form": StartForm(), "bank_size": Question.objects.filter(active=True).count(),
         "open_sittings": Sitting.objects.filter(learner_key=key, status=SittingStatus.OPEN)[:5],
-        "mistakes": len(sittings.mistakes(key)), "due": len(scheduling.due_cards(key, now)),
+        "mistakes": sittings.mistake_count(key), "due": scheduling.due_count(key, now),
         "scheduled": scheduling.card_count(key),
         "checkpoint_size": len(sittings.bank_entries(topic=sittings.CHECKPOINT_TOPIC)),
         "objectives": progress.OBJECTIVES, "grace": timing.GRACE_SECONDS,
@@ -115,7 +115,7 @@ def answer(request: HttpRequest, sitting_id: int, item_id: int) -> HttpResponse:
             ctx = _sitting_context(s, item, feedback=s.mode != Mode.EXAM) | {"refused": message}
             return render(request, "quiz/sitting.html#question-card", ctx)
         return _problem(request, 400 if isinstance(exc, AnswerError) else 409, message, s)
-    s.refresh_from_db()
+    # sittings.answer kept `s` up to date itself (its tally, its status when an answer closed it)
     if result.diagnostic:
         ctx = _sitting_context(s, item, feedback=False)
         ctx.update(diagnostic=result.diagnostic, findings=result.findings, draft=request.POST.get("policy", ""))
