@@ -14,6 +14,7 @@ Variables (see README "Configuration"):
   CLASSROOM_JOIN_WINDOW_SECONDS / _MAX_FAILURES / _MAX_ATTEMPTS   the join rate limit.
   LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_MINUTES   failed-login throttle, per account and per address.
   DB_CONN_MAX_AGE       seconds a worker keeps its database connection (default 60).
+  DB_PREPARED_STATEMENTS  PostgreSQL: prepare the statements a connection repeats (default true).
 """
 
 from __future__ import annotations
@@ -214,6 +215,14 @@ if _database_url:
             _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)}
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters sent apart from the SQL (server-side binding) and the statements a connection
+        # runs again and again prepared once (psycopg prepares a query on its 5th run): make
+        # loadtest, 600 learners, measured 1.7 -> 0.9 ms of PostgreSQL CPU and 7.2 -> 6.0 ms of app
+        # CPU a request (Django's default composes each query's literals in Python). A pooler in
+        # transaction mode that cannot keep prepared statements: DB_PREPARED_STATEMENTS=false.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5 if env_bool("DB_PREPARED_STATEMENTS", True) else None)
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # also for DATABASE_URL=sqlite:///...

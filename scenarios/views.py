@@ -193,12 +193,8 @@ def diff_lines(old: str, new: str, old_name: str, new_name: str) -> list[tuple[s
 
 
 def _urls(slug: str) -> dict[str, str]:
-    return dict(_url_pairs(slug))
-
-
-def _url_pairs(slug: str) -> tuple[tuple[str, str], ...]:
     """The page's URLs (eight reverse() calls, remembered: kmslab.urlmemo)."""
-    return tuple((name, reverse(f"scenarios:{name}", args=[slug])) for name in URL_NAMES)
+    return {name: reverse(f"scenarios:{name}", args=[slug]) for name in URL_NAMES}
 
 
 def _context(visit: Visit, result: RunResult | None, row: Progress | None = None, **extra: object) -> dict[str, object]:
@@ -248,7 +244,7 @@ def _context(visit: Visit, result: RunResult | None, row: Progress | None = None
         # the spec's fingerprint, and the form is only made when that rendering is not cached.
         ctx["show_builder"] = any(d.kind in POLICY_KINDS for d in spec.editable)  # a policy to insert into
         ctx["builder"] = SimpleLazyObject(lambda: StatementBuilderForm(spec, used_actions=_used_actions(spec)))
-        ctx["builder_cache_key"] = spec_fingerprint(spec)
+        ctx["builder_cached"] = True  # under spec_key
     ctx.update(extra)
     return ctx
 

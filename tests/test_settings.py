@@ -121,6 +121,16 @@ def test_settings_database_url_selects_postgresql() -> None:
     assert result.stdout.split() == ["django.db.backends.postgresql", "kmslab", "db.example.com"]
 
 
+@pytest.mark.parametrize("env, threshold", [({}, "5"), ({"DB_PREPARED_STATEMENTS": "false"}, "None")])
+def test_settings_postgresql_binds_on_the_server_and_prepares_repeated_statements(env: dict[str, str],
+                                                                                   threshold: str) -> None:
+    code = "from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS']; print(o['server_side_binding'], o['prepare_threshold'])"
+    result = run_django({"DATABASE_URL": "postgres://u:p@db.example.com:5432/kmslab", **env},
+                        "shell", "--no-imports", "-v", "0", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", threshold]
+
+
 @pytest.mark.parametrize("mode, threshold, frozen", [("tuned", "7000", True), ("default", "700", False)])
 def test_the_wsgi_module_tunes_the_garbage_collector_unless_told_not_to(mode: str, threshold: str,
                                                                         frozen: bool) -> None:
