@@ -6,8 +6,8 @@ and a live simulate read three rows that way (the session, the scenario, the lea
 `get_row` builds its SELECT once per (model, columns, filter) from the model's own metadata
 (table, column names, the backend's quoting and its value converters, the fields' own
 `get_db_prep_value`), so it reads a row exactly as the ORM would, on SQLite and PostgreSQL, and a
-model change reaches it. It covers the one shape the hot path needs (one row, equality and
-comparison filters, an optional order); everything else uses the ORM.
+model change reaches it. It covers the shapes the hot paths need (one row, or a count, with
+equality, comparison and `__isnull=True` filters, an optional order); everything else uses the ORM.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ _COMPILED: dict[tuple[object, ...], tuple[str, list[models.Field[Any, Any]], lis
 def get_row(model: type[M], *, exclude: Sequence[str] = (), order: str = "", using: str = "default",
             **where: object) -> M | None:
     """The first row of `model` matching `where` (`field=value`, or `field__gt=value`, `__lt`,
-    `__ne`), as a model instance with the `exclude`d fields deferred; None if there is none.
-    `order` is one field name, `-` in front for descending."""
+    `__ne`, `field__isnull=True`), as a model instance with the `exclude`d fields deferred; None
+    if there is none. `order` is one field name, `-` in front for descending."""
     connection = connections[using]
     lookups = tuple(where)
     key = (model, tuple(exclude), lookups, order, using, connection.vendor)
@@ -38,13 +38,56 @@ def get_row(model: type[M], *, exclude: Sequence[str] = (), order: str = "", usi
     if compiled is None:
         compiled = _COMPILED[key] = _compile(model, tuple(exclude), lookups, order, connection)
     sql, fields, lookup_fields, converters = compiled
-    params = [f.get_db_prep_value(value, connection, prepared=False) for f, value in zip(lookup_fields, where.values())]
+    params = _params(lookup_fields, where, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
     return _instance(model, fields, converters, row, using)
+
+
+def count(model: type[models.Model], *, using: str = "default", **where: object) -> int:
+    """How many rows of `model` match `where` (the filters of `get_row`): `SELECT COUNT(*)`."""
+    connection = connections[using]
+    key = (model, "count", tuple(where), using, connection.vendor)
+    compiled = _COUNTS.get(key)
+    if compiled is None:
+        conditions, lookup_fields = _where(model, tuple(where), connection)
+        table = connection.ops.quote_name(model._meta.db_table)
+        compiled = _COUNTS[key] = (f"SELECT COUNT(*) FROM {table}" + conditions, lookup_fields)
+    sql, lookup_fields = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _params(lookup_fields, where, connection))
+        return int(cursor.fetchone()[0])
+
+
+_COUNTS: dict[tuple[object, ...], tuple[str, list[Any]]] = {}
+
+
+def _params(lookup_fields: Sequence[Any], where: dict[str, object], connection: Any) -> list[object]:
+    params = []
+    for (lookup, value), field in zip(where.items(), lookup_fields):
+        if lookup.endswith("__isnull"):
+            if value is not True:  # the SQL says IS NULL: a False would silently mean True
+                raise ValueError(f"{lookup}={value!r}: rows supports __isnull=True only")
+            continue
+        params.append(field.get_db_prep_value(value, connection, prepared=False))
+    return params
+
+
+def _where(model: type[models.Model], lookups: tuple[str, ...], connection: Any) -> tuple[str, list[Any]]:
+    """The WHERE clause of `lookups` (ANDed) and the field of each, in order."""
+    meta, quote = model._meta, connection.ops.quote_name
+    table = meta.db_table
+    conditions, lookup_fields = [], []
+    for lookup in lookups:
+        name, _, op = lookup.partition("__")
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        lookup_fields.append(field)
+        column = f"{quote(table)}.{quote(field.column)}"
+        conditions.append(f"{column} IS NULL" if op == "isnull" else f"{column} {_OPS[op or 'exact']} %s")
+    return (f" WHERE {' AND '.join(conditions)}" if conditions else ""), lookup_fields
 
 
 def _instance(model: type[M], fields: Sequence[Any], converters: Sequence[Sequence[_Converter]],
@@ -86,14 +129,8 @@ def _compile(model: type[models.Model], exclude: tuple[str, ...], lookups: tuple
     quote = connection.ops.quote_name
     table = meta.db_table
     fields = [f for f in meta.concrete_fields if f.attname not in exclude and f.name not in exclude]
-    conditions, lookup_fields = [], []
-    for lookup in lookups:
-        name, _, op = lookup.partition("__")
-        field = meta.get_field(name)
-        lookup_fields.append(field)
-        conditions.append(f"{quote(table)}.{quote(field.column)} {_OPS[op or 'exact']} %s")
-    sql = (f"SELECT {', '.join(f'{quote(table)}.{quote(f.column)}' for f in fields)} FROM {quote(table)}"
-           + (f" WHERE {' AND '.join(conditions)}" if conditions else ""))
+    conditions, lookup_fields = _where(model, lookups, connection)
+    sql = f"SELECT {', '.join(f'{quote(table)}.{quote(f.column)}' for f in fields)} FROM {quote(table)}" + conditions
     if order:
         column = quote(meta.get_field(order.lstrip("-")).column)
         sql += f" ORDER BY {quote(table)}.{column} {'DESC' if order.startswith('-') else 'ASC'}"

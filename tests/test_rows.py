@@ -85,3 +85,24 @@ def test_values_compiles_once_and_reads_what_the_orm_reads() -> None:
     assert rows.values("test-values", assigning, samples, (scenario.pk, "anon:other")) == []
     # a sample the compiled query does not carry once: the ORM answers, every time
     assert rows.values("test-values-fallback", assigning, (scenario.pk, "anon:v"), (scenario.pk, "anon:v")) == got
+
+
+def test_count_and_isnull_match_the_orm() -> None:
+    load_scenarios()
+    scenario = Scenario.objects.get(slug="s3-cross-account-upload")
+    for outcome, reason in (("failure", "x"), ("invalid", ""), ("success", "y")):
+        Attempt.objects.create(learner_key="anon:c", scenario=scenario, outcome=outcome, documents={})
+    assert rows.count(Attempt, learner_key="anon:c") == 3
+    assert rows.count(Attempt, learner_key="anon:c", outcome__ne="invalid") == 2
+    assert rows.count(Attempt, learner_key="anon:nobody") == 0
+    assert rows.count(Scenario) == Scenario.objects.count()
+    first = Attempt.objects.filter(learner_key="anon:c").order_by("id").first()
+    assert first is not None
+    by_pk = rows.get_row(Attempt, pk=first.pk)
+    assert by_pk is not None and by_pk.outcome == "failure"
+    Progress.objects.create(learner_key="anon:n", scenario=scenario, documents={}, first_solved_at=None)
+    unsolved = rows.get_row(Progress, learner_key="anon:n", first_solved_at__isnull=True)
+    assert unsolved is not None and unsolved.learner_key == "anon:n"
+    assert rows.count(Progress, learner_key="anon:n", first_solved_at__isnull=True) == 1
+    with pytest.raises(ValueError, match="__isnull=True only"):
+        rows.count(Progress, learner_key="anon:n", first_solved_at__isnull=False)

@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 
 from kmslab.quiz import bank, generator, scheduling, scoring, timing
 from kmslab.quiz.models import Item, Mode, Question, Sitting, SittingStatus
+from kmslab.rows import count, get_row, values
 
 EXAM_LENGTHS = (5, 10, 20, 30, 40, 65)
 EXAM_MINUTES = (5, 10, 20, 30, 60, 90, 130)
@@ -54,24 +55,33 @@ class BankEntry:
 
 
 def bank_entries(objective: int | None = None, *, topic: str = "", exam: bool = False) -> list[BankEntry]:
-    """The active bank questions (in the bank's order) of an objective, topic, or the exam's types."""
-    qs = Question.objects.filter(active=True)
-    if objective:
-        qs = qs.filter(objective=objective)
-    if exam:
-        qs = qs.filter(qtype__in=bank.EXAM_TYPES)  # true/false is practice only, as in the real exam
-    rows = qs.values_list("pk", "slug", "objective", "qtype", "topics")
-    # JSON containment is not portable across database backends: the topic is filtered here
-    return [BankEntry(pk, slug, objective_, qtype) for pk, slug, objective_, qtype, topics in rows
-            if not topic or topic in (topics or [])]
+    """The active bank questions (in the bank's order) of an objective, topic, or the exam's types.
+    One query shape (every active question's five columns, compiled once: kmslab.rows), filtered
+    here: JSON containment is not portable across database backends, and a bank is ~130 rows."""
+    return [BankEntry(pk, slug, objective_, qtype) for pk, slug, objective_, qtype, topics in _bank_rows()
+            if (not objective or objective_ == objective) and (not exam or qtype in bank.EXAM_TYPES)
+            and (not topic or topic in (topics or []))]
+
+
+def _bank_rows() -> list[tuple[Any, ...]]:
+    return values("quiz-bank-entries", lambda: Question.objects.filter(active=True).values_list(
+        "pk", "slug", "objective", "qtype", "topics"), (), ())
+
+
+def bank_overview(learner_key: str) -> dict[str, int]:
+    """The quiz page's numbers from one read of the bank: its size, the checkpoint's, and how many
+    of the learner's mistakes are still in it."""
+    rows = _bank_rows()
+    wrong = set(_wrong_ids(learner_key))
+    return {"bank_size": len(rows), "checkpoint_size": sum(1 for r in rows if CHECKPOINT_TOPIC in (r[4] or [])),
+            "mistakes": sum(1 for r in rows if r[0] in wrong)}
 
 
 def bank_size(objective: int | None = None, *, topic: str = "") -> int:
     """How many active bank questions an objective or topic has (a count, unless a topic is given)."""
     if topic:
         return len(bank_entries(objective, topic=topic))
-    qs = Question.objects.filter(active=True)
-    return (qs.filter(objective=objective) if objective else qs).count()
+    return count(Question, active=True, objective=objective) if objective else count(Question, active=True)
 
 
 def bank_questions(objective: int | None = None, *, topic: str = "", exam: bool = False) -> list[Question]:
@@ -81,6 +91,9 @@ def bank_questions(objective: int | None = None, *, topic: str = "", exam: bool 
 
 def load_questions(entries: list[BankEntry]) -> list[Question]:
     """The Question rows of `entries`, in their order (one query)."""
+    if len(entries) == 1:  # practice reads the one question it chose
+        one = get_row(Question, pk=entries[0].pk)
+        return [one] if one is not None else []
     found = Question.objects.in_bulk([e.pk for e in entries])
     return [found[e.pk] for e in entries if e.pk in found]
 
@@ -119,16 +132,11 @@ def mistakes(learner_key: str) -> list[Question]:
     return list(Question.objects.filter(pk__in=_wrong_ids(learner_key), active=True))
 
 
-def mistake_count(learner_key: str) -> int:
-    """How many questions `mistakes` would give (a count: the quiz page shows the number)."""
-    wrong = _wrong_ids(learner_key)
-    return Question.objects.filter(pk__in=wrong, active=True).count() if wrong else 0
-
-
 def _wrong_ids(learner_key: str) -> list[int]:
     latest: dict[int, bool] = {}
-    rows = (Item.objects.filter(sitting__learner_key=learner_key, question__isnull=False, answered_at__isnull=False,
-                                counted=True).order_by("answered_at", "id").values_list("question_id", "correct"))
+    rows = values("quiz-answered", lambda key: Item.objects.filter(
+        sitting__learner_key=key, question__isnull=False, answered_at__isnull=False, counted=True,
+    ).order_by("answered_at", "id").values_list("question_id", "correct"), ("anon:sample-learner",), (learner_key,))
     for qid, correct in rows:
         latest[qid] = bool(correct)
     return [qid for qid, ok in latest.items() if not ok]
@@ -177,7 +185,13 @@ def start(learner_key: str, mode: str, now: datetime, *, objective: int | None =
 
 
 def current_item(sitting: Sitting) -> Item | None:
-    return sitting.items.filter(response__isnull=True).order_by("position").first()
+    return get_row(Item, order="position", sitting=sitting.pk, response__isnull=True)
+
+
+def item_counts(sitting: Sitting) -> tuple[int, int]:
+    """How many items the sitting has, and how many of them are answered."""
+    total = count(Item, sitting=sitting.pk)
+    return total, (total - count(Item, sitting=sitting.pk, answered_at__isnull=True) if total else 0)
 
 
 def next_item(sitting: Sitting, now: datetime, *, rng: random.Random | None = None) -> Item | None:
@@ -186,8 +200,10 @@ def next_item(sitting: Sitting, now: datetime, *, rng: random.Random | None = No
     if existing is not None or sitting.mode == Mode.EXAM:
         return existing
     rng = rng or random.Random()
-    seen = set(sitting.items.values_list("signature", flat=True))
-    position = sitting.items.count() + 1
+    signatures = values("quiz-signatures", lambda pk: Item.objects.filter(sitting=pk).values_list("signature"),
+                        (-424242,), (sitting.pk,))
+    seen = {sig for (sig,) in signatures}
+    position = len(signatures) + 1
     if sitting.mode == Mode.GENERATED:
         return _generated(sitting, position, seen)
     if sitting.mode == Mode.REVIEW:
@@ -238,8 +254,11 @@ def answer(sitting: Sitting, item: Item, data: Mapping[str, Any], now: datetime)
         if not updated:
             raise SittingConflict("this question was already answered: an answer is final once recorded")
         item.response, item.correct, item.answered_at, item.counted = parsed.response, correct, now, counted
-        if item.question is not None and counted:
-            _schedule(sitting, item.question, correct, now)
+        if item.question_id is not None and counted:
+            question = get_row(Question, pk=item.question_id)
+            if question is not None:
+                item.question = question  # the FK's cache: the feedback below reads it too
+                _schedule(sitting, question, correct, now)
         if sitting.mode != Mode.EXAM:
             _tally(sitting)
     if not counted:

@@ -16,14 +16,15 @@ from django.views.decorators.http import require_POST, require_safe
 from kmslab.quiz.claim import key_for as learner_key
 from kmslab.quiz import charts, clock, progress, scheduling, sittings, timing
 from kmslab.quiz.forms import StartForm
-from kmslab.quiz.models import Item, Mode, Question, Sitting, SittingStatus
+from kmslab.quiz.models import Item, Mode, Sitting, SittingStatus
 from kmslab.quiz.present import show
 from kmslab.quiz.bank import DOMAINS, TASKS
+from kmslab.rows import get_row
 from kmslab.quiz.scoring import AnswerError, breakdown, breakdown_by_domain, breakdown_by_task
 
 
 def _own_sitting(request: HttpRequest, sitting_id: int) -> Sitting:
-    sitting = Sitting.objects.filter(pk=sitting_id, learner_key=learner_key(request)).first()
+    sitting = get_row(Sitting, pk=sitting_id, learner_key=learner_key(request))
     if sitting is None:
         raise Http404("no such sitting for you")
     return sitting
@@ -38,11 +39,9 @@ def index(request: HttpRequest) -> HttpResponse:
     key = learner_key(request)
     now = clock.now()
     return render(request, "quiz/index.html", {
-        "form": StartForm(), "bank_size": Question.objects.filter(active=True).count(),
+        "form": StartForm(), **sittings.bank_overview(key),
         "open_sittings": Sitting.objects.filter(learner_key=key, status=SittingStatus.OPEN)[:5],
-        "mistakes": sittings.mistake_count(key), "due": scheduling.due_count(key, now),
-        "scheduled": scheduling.card_count(key),
-        "checkpoint_size": len(sittings.bank_entries(topic=sittings.CHECKPOINT_TOPIC)),
+        "due": scheduling.due_count(key, now), "scheduled": scheduling.card_count(key),
         "objectives": progress.OBJECTIVES, "grace": timing.GRACE_SECONDS,
         "lengths": sittings.EXAM_LENGTHS, "minutes": sittings.EXAM_MINUTES,
     })
@@ -61,13 +60,12 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _sitting_context(sitting: Sitting, item: Item | None, *, feedback: bool) -> dict[str, object]:
-    items = list(sitting.items.only("id", "position", "answered_at"))
-    answered = sum(1 for i in items if i.answered_at is not None)
+    total, answered = sittings.item_counts(sitting)
     now = clock.now()
     return {
         "sitting": sitting, "shown": show(item, feedback=feedback) if item is not None else None,
         "answered": answered,
-        "count": len(items) if sitting.mode == Mode.EXAM else sitting.length if sitting.mode == Mode.REVIEW else None,
+        "count": total if sitting.mode == Mode.EXAM else sitting.length if sitting.mode == Mode.REVIEW else None,
         "pool": _pool_size(sitting, answered),
         "is_exam": sitting.mode == Mode.EXAM, "seconds_left": timing.seconds_left(sitting, now),
         "deadline": timing.deadline(sitting), "grace": timing.GRACE_SECONDS,
@@ -101,7 +99,7 @@ def sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, sitting_id: int, item_id: int) -> HttpResponse:
     s = _own_sitting(request, sitting_id)
-    item = s.items.filter(pk=item_id).first()
+    item = get_row(Item, pk=item_id, sitting=s.pk)
     if item is None:
         return _problem(request, 404, "that question is not part of this sitting", s)
     now = clock.now()
