@@ -14,6 +14,7 @@ Variables (see README "Configuration"):
   CLASSROOM_JOIN_WINDOW_SECONDS / _MAX_FAILURES / _MAX_ATTEMPTS   the join rate limit.
   LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_MINUTES   failed-login throttle, per account and per address.
   DB_CONN_MAX_AGE       seconds a worker keeps its database connection (default 60).
+  DB_CONN_HEALTH_CHECKS  check a kept connection before each request reuses it (default true).
   DB_PREPARED_STATEMENTS  PostgreSQL: prepare the statements a connection repeats (default true).
 """
 
@@ -212,7 +213,7 @@ if _database_url:
         # Persistent connections (a connection per worker thread, kept DB_CONN_MAX_AGE seconds),
         # checked before reuse so a PostgreSQL restart costs no failed request.
         DATABASES = {"default": dj_database_url.parse(
-            _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)}
+            _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True))}
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -229,7 +230,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # also for D
     # Persistent connections here too: opening a SQLite file and running the PRAGMAs below cost
     # a request about as much as /healthz's whole answer (make bench: tests/tools/http_bench.py).
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

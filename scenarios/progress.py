@@ -61,23 +61,31 @@ def record_attempt(learner_key: str, scenario: Scenario, documents: Mapping[str,
         errors = summary.get("errors")
         reason = "; ".join(errors) if isinstance(errors, list) else ""
     now = timezone.now()
-    with transaction.atomic():
-        row = _upsert_progress(learner_key, scenario, docs, result.outcome, deep_visible(summary),
-                               now if result.solved else None, now)
-        _insert_attempt(learner_key, scenario, docs, result, summary, failing, visible(reason)[:500], now)
-        # Trimmed every TRIM_EVERY attempts past the cap, not on each one: the trim is two more
-        # queries, and a learner typing sends an attempt every few seconds.
-        if row.attempts > MAX_ATTEMPTS_KEPT and row.attempts % TRIM_EVERY == 0:
-            old = Attempt.objects.filter(learner_key=learner_key, scenario=scenario).values_list(
-                "id", flat=True)[MAX_ATTEMPTS_KEPT:]
-            Attempt.objects.filter(id__in=list(old)).delete()
+    connection = transaction.get_connection()
+    progress_args = (learner_key, scenario, docs, result.outcome, deep_visible(summary),
+                     now if result.solved else None, now)
+    attempt_args = _attempt_params(learner_key, scenario, docs, result, summary, failing, visible(reason)[:500], now)
+    if connection.vendor == "postgresql":  # one statement (atomic by itself): no BEGIN, no COMMIT, one round trip
+        row = _upsert_progress(*progress_args, attempt=attempt_args)
+    else:
+        with transaction.atomic():
+            row = _upsert_progress(*progress_args)
+            with connection.cursor() as cursor:
+                cursor.execute(_INSERT, attempt_args)
+    # Trimmed every TRIM_EVERY attempts past the cap, not on each one: the trim is two more
+    # queries, and a learner typing sends an attempt every few seconds.
+    if row.attempts > MAX_ATTEMPTS_KEPT and row.attempts % TRIM_EVERY == 0:
+        old = Attempt.objects.filter(learner_key=learner_key, scenario=scenario).values_list(
+            "id", flat=True)[MAX_ATTEMPTS_KEPT:]
+        Attempt.objects.filter(id__in=list(old)).delete()
     row.scenario = scenario
     return row
 
 
 # An attempt is the hot path of a learner typing (a live simulate every few seconds): one upsert
 # and one insert in hand-written SQL, not the ORM's select-for-update, save and create (five
-# statements, and about 0.5 ms of CPU each to compile). Both SQLite (3.35+) and PostgreSQL run it.
+# statements, and about 0.5 ms of CPU each to compile). Both SQLite (3.35+) and PostgreSQL run it;
+# PostgreSQL as one statement (the insert in a WITH), SQLite as two in one transaction.
 # The saved documents are merged with what was sent (a document not sent keeps its saved text).
 _MERGE = {
     "sqlite": "json_patch(CASE WHEN json_type(p.documents) = 'object' THEN p.documents ELSE '{}' END, "
@@ -96,24 +104,29 @@ _INSERT = """INSERT INTO scenarios_attempt (learner_key, scenario_id, documents,
 
 
 def _upsert_progress(learner_key: str, scenario: Scenario, docs: dict[str, str], outcome: str,
-                     summary: object, solved_at: object, now: object) -> Progress:
+                     summary: object, solved_at: object, now: object, attempt: list[object] | None = None) -> Progress:
+    """The upsert; on PostgreSQL with `attempt`, the attempt's insert rides along in the same
+    statement (a data-modifying WITH), so both are written or neither."""
     connection = transaction.get_connection()
+    sql = _UPSERT.format(merge=_MERGE[connection.vendor], returning=returning(Progress))
+    params: list[object] = [
+        learner_key, scenario.pk, prepared(Progress, "documents", docs), str(outcome),
+        prepared(Progress, "last_result_summary", summary), prepared(Progress, "first_solved_at", solved_at),
+        prepared(Progress, "updated_at", now)]
+    if attempt is not None:
+        sql, params = f"WITH attempt AS ({_INSERT}) {sql}", [*attempt, *params]
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT.format(merge=_MERGE[connection.vendor], returning=returning(Progress)), [
-            learner_key, scenario.pk, prepared(Progress, "documents", docs), str(outcome),
-            prepared(Progress, "last_result_summary", summary), prepared(Progress, "first_solved_at", solved_at),
-            prepared(Progress, "updated_at", now)])
+        cursor.execute(sql, params)
         return from_returned(Progress, cursor.fetchone())
 
 
-def _insert_attempt(learner_key: str, scenario: Scenario, docs: dict[str, str], result: RunResult,
-                    summary: Mapping[str, object], failing: object, reason: str, now: object) -> None:
+def _attempt_params(learner_key: str, scenario: Scenario, docs: dict[str, str], result: RunResult,
+                    summary: Mapping[str, object], failing: object, reason: str, now: object) -> list[object]:
     step = getattr(failing, "index", None)
     code = str(getattr(failing, "error_code", "") or "")[:80]
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(_INSERT, [learner_key, scenario.pk, prepared(Attempt, "documents", docs), str(result.outcome),
-                                 bool(result.solved), step, str(summary["failing_gate"] or ""), code, reason,
-                                 prepared(Attempt, "created_at", now)])
+    return [learner_key, scenario.pk, prepared(Attempt, "documents", docs), str(result.outcome),
+            bool(result.solved), step, str(summary["failing_gate"] or ""), code, reason,
+            prepared(Attempt, "created_at", now)]
 
 
 def _save_documents(learner_key: str, scenario: Scenario, documents: Mapping[str, object]) -> Progress:
