@@ -121,13 +121,17 @@ def test_settings_database_url_selects_postgresql() -> None:
     assert result.stdout.split() == ["django.db.backends.postgresql", "kmslab", "db.example.com"]
 
 
-@pytest.mark.parametrize("env, checks", [({}, "True"), ({"DB_CONN_HEALTH_CHECKS": "false"}, "False")])
-def test_settings_connection_health_checks_can_be_turned_off(env: dict[str, str], checks: str) -> None:
+@pytest.mark.parametrize("url, env, checks", [
+    ("postgres://u:p@db.example.com:5432/kmslab", {}, "False"),
+    ("postgres://u:p@db.example.com:5432/kmslab", {"DB_CONN_HEALTH_CHECKS": "true"}, "True"),
+    ("sqlite:///tmp/x.sqlite3", {}, "True"),
+    ("sqlite:///tmp/x.sqlite3", {"DB_CONN_HEALTH_CHECKS": "false"}, "False"),
+])
+def test_settings_connection_health_checks(url: str, env: dict[str, str], checks: str) -> None:
     code = "from django.conf import settings as s; print(s.DATABASES['default']['CONN_HEALTH_CHECKS'])"
-    for url in ("postgres://u:p@db.example.com:5432/kmslab", "sqlite:///tmp/x.sqlite3"):
-        result = run_django({"DATABASE_URL": url, **env}, "shell", "--no-imports", "-v", "0", "-c", code)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.split() == [checks]
+    result = run_django({"DATABASE_URL": url, **env}, "shell", "--no-imports", "-v", "0", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [checks]
 
 
 @pytest.mark.parametrize("env, threshold", [({}, "5"), ({"DB_PREPARED_STATEMENTS": "false"}, "None")])
