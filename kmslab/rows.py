@@ -39,6 +39,8 @@ def get_row(model: type[M], *, exclude: Sequence[str] = (), order: str = "", usi
         compiled = _COMPILED[key] = _compile(model, tuple(exclude), lookups, order, connection)
     sql, fields, lookup_fields, converters = compiled
     params = _params(lookup_fields, where, connection)
+    if params is None:
+        return None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -57,21 +59,33 @@ def count(model: type[models.Model], *, using: str = "default", **where: object)
         table = connection.ops.quote_name(model._meta.db_table)
         compiled = _COUNTS[key] = (f"SELECT COUNT(*) FROM {table}" + conditions, lookup_fields)
     sql, lookup_fields = compiled
+    params = _params(lookup_fields, where, connection)
+    if params is None:
+        return 0
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(lookup_fields, where, connection))
+        cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
 
 
 _COUNTS: dict[tuple[object, ...], tuple[str, list[Any]]] = {}
 
 
-def _params(lookup_fields: Sequence[Any], where: dict[str, object], connection: Any) -> list[object]:
+def _params(lookup_fields: Sequence[Any], where: dict[str, object], connection: Any) -> list[object] | None:
+    """The query's parameters; None when an equality can match no row: an integer out of the
+    column's range (an id from a URL such as /quiz/s/99999999999999999999/), as the ORM decides."""
     params = []
     for (lookup, value), field in zip(where.items(), lookup_fields):
         if lookup.endswith("__isnull"):
             if value is not True:  # the SQL says IS NULL: a False would silently mean True
                 raise ValueError(f"{lookup}={value!r}: rows supports __isnull=True only")
             continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            low, high = connection.ops.integer_field_range(field.target_field.get_internal_type()
+                                                           if field.is_relation else field.get_internal_type())
+            if (low is not None and value < low) or (high is not None and value > high):
+                if "__" in lookup:  # only an equality is decided here; callers compare with stored values
+                    raise ValueError(f"{lookup}={value}: out of the column's range")
+                return None
         params.append(field.get_db_prep_value(value, connection, prepared=False))
     return params
 

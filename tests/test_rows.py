@@ -106,3 +106,23 @@ def test_count_and_isnull_match_the_orm() -> None:
     assert rows.count(Progress, learner_key="anon:n", first_solved_at__isnull=True) == 1
     with pytest.raises(ValueError, match="__isnull=True only"):
         rows.count(Progress, learner_key="anon:n", first_solved_at__isnull=False)
+
+
+def test_an_integer_out_of_the_columns_range_matches_no_row() -> None:
+    load_scenarios()
+    huge = 10**25
+    assert rows.get_row(Attempt, pk=huge) is None
+    assert rows.get_row(Attempt, pk=-huge) is None
+    assert rows.get_row(Progress, learner_key="anon:x", scenario=huge) is None
+    assert rows.count(Attempt, pk=huge) == 0
+    assert rows.count(Attempt, pk=2**63) == 0
+    with pytest.raises(ValueError, match="out of the column's range"):
+        rows.get_row(Attempt, id__gt=huge)
+
+
+@pytest.mark.parametrize("path", ["/quiz/s/99999999999999999999999/", "/quiz/s/9223372036854775808/",
+                                  "/quiz/s/1/results/"])
+def test_a_quiz_url_with_a_huge_id_is_a_404(path: str) -> None:
+    client = Client()
+    client.get("/quiz/")
+    assert client.get(path).status_code == 404
