@@ -55,7 +55,7 @@ def remembered_panel(key: object) -> str | None:
 
 def remember_panel(key: object, html: str) -> None:
     if len(_PANELS) >= _PANELS_MAX:
-        del _PANELS[next(iter(_PANELS))]  # the oldest entry
+        _PANELS.clear()  # bounded as kmslab.lab's caches (safe between a worker's threads)
     _PANELS[key] = html
 
 

@@ -91,9 +91,6 @@ def bank_questions(objective: int | None = None, *, topic: str = "", exam: bool 
 
 def load_questions(entries: list[BankEntry]) -> list[Question]:
     """The Question rows of `entries`, in their order (one query)."""
-    if len(entries) == 1:  # practice reads the one question it chose
-        one = get_row(Question, pk=entries[0].pk)
-        return [one] if one is not None else []
     found = Question.objects.in_bulk([e.pk for e in entries])
     return [found[e.pk] for e in entries if e.pk in found]
 
@@ -218,9 +215,10 @@ def next_item(sitting: Sitting, now: datetime, *, rng: random.Random | None = No
         pool = load_questions([e for e in bank_entries() if e.pk not in carded and e.slug not in seen][:1])
     else:
         entries = [e for e in bank_entries(sitting.objective, topic=sitting.topic) if e.slug not in seen]
-        pool = load_questions([rng.choice(entries)]) if entries else []  # only the chosen one is read
-        if pool:
-            return _add_item(sitting, position, pool[0], pool[0].as_data())
+        chosen = get_row(Question, pk=rng.choice(entries).pk) if entries else None  # only it is read
+        if chosen is not None:
+            return _add_item(sitting, position, chosen, chosen.as_data())
+        pool = []
     if pool:
         q = rng.choice(pool)
         return _add_item(sitting, position, q, q.as_data())
